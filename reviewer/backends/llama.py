@@ -1,0 +1,209 @@
+"""In-process GGUF inference with llama-cpp-python.
+
+The model loads lazily on the first call (a review answered from the cache never loads it),
+with a context sized to the longest prompt of the review. Prompts put their static part
+first, so llama-cpp-python's prefix matching evaluates it once and reuses the KV cache for
+every chunk; hybrid/recurrent models, which cannot drop part of their memory, get the same
+effect from an explicit ``save_state()`` of the prefix and ``load_state()`` before each chunk.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..errors import ModelError
+from ..types import Completion
+from .base import Message
+
+
+@dataclass(frozen=True)
+class LlamaOptions:
+    context: int = 8192
+    threads: int | None = None
+    gpu_layers: int = -1
+    batch: int = 512
+    flash_attn: bool = False
+    temperature: float = 0.0
+    seed: int = 0
+    verbose: bool = False
+    prefix_reuse: bool = True
+
+
+@dataclass(frozen=True)
+class Timings:
+    """llama.cpp's own counters, summed over the calls so far."""
+
+    load_seconds: float = 0.0
+    prompt_eval_seconds: float = 0.0
+    prompt_eval_tokens: int = 0
+    eval_seconds: float = 0.0
+    eval_tokens: int = 0
+
+
+class LlamaBackend:
+    name = "llama"
+    concurrent = False
+
+    def __init__(self, model_path: Path, options: LlamaOptions = LlamaOptions(), identity: str | None = None):
+        self.model_path = Path(model_path)
+        self.options = options
+        self._identity = identity
+        self._llm: Any = None
+        self._grammars: dict[str, Any] = {}
+        self._n_ctx = min(options.context, 2048)
+        self._lock = threading.Lock()
+        self._prefix: tuple[list[int], Any] | None = None  # (tokens, saved state) for hybrid models
+        self.load_seconds = 0.0
+
+    # -- protocol -------------------------------------------------------------------------
+    def identity(self) -> str:
+        if self._identity is None:
+            st = self.model_path.stat()
+            self._identity = f"{self.model_path.name}:{st.st_size}:{st.st_mtime_ns}"
+        return self._identity
+
+    def prepare(self, context_tokens: int) -> None:
+        if self._llm is None:
+            self._n_ctx = max(512, min(self.options.context, int(context_tokens)))
+
+    def complete(self, messages: list[Message], schema: dict[str, Any], max_tokens: int) -> Completion:
+        with self._lock:
+            llm = self._load()
+            grammar = self._grammar(schema)
+            start = time.perf_counter()
+            before = self._perf()
+            self._restore_prefix(llm, messages)
+            try:
+                out = llm.create_chat_completion(
+                    messages=messages,
+                    grammar=grammar,
+                    temperature=self.options.temperature,
+                    max_tokens=max_tokens,
+                    seed=self.options.seed,
+                )
+            except ValueError as exc:  # e.g. "Requested tokens exceed context window"
+                raise ModelError(f"model call failed: {exc}") from None
+            after = self._perf()
+            usage = out.get("usage") or {}
+            prompt_tokens = int(usage.get("prompt_tokens", 0))
+            evaluated = max(0, after[0] - before[0]) if after and before else prompt_tokens
+            return Completion(
+                text=out["choices"][0]["message"].get("content") or "",
+                prompt_tokens=prompt_tokens,
+                prompt_tokens_evaluated=min(evaluated, prompt_tokens) if prompt_tokens else evaluated,
+                completion_tokens=int(usage.get("completion_tokens", 0)),
+                seconds=time.perf_counter() - start,
+            )
+
+    def close(self) -> None:
+        with self._lock:
+            if self._llm is not None:
+                with contextlib.suppress(Exception):
+                    self._llm.close()
+                self._llm = None
+
+    # -- details ----------------------------------------------------------------------------
+    def _load(self) -> Any:
+        if self._llm is not None:
+            return self._llm
+        try:
+            from llama_cpp import Llama
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            raise ModelError(f"llama-cpp-python is not importable: {exc}", hint="pip install llama-cpp-python") from None
+        start = time.perf_counter()
+        try:
+            self._llm = Llama(
+                model_path=str(self.model_path),
+                n_ctx=self._n_ctx,
+                n_threads=self.options.threads or _default_threads(),
+                n_gpu_layers=self.options.gpu_layers,
+                n_batch=min(self.options.batch, self._n_ctx),
+                flash_attn=self.options.flash_attn,
+                seed=self.options.seed,
+                verbose=self.options.verbose,
+            )
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(f"cannot load model {self.model_path}: {exc}") from None
+        self.load_seconds = time.perf_counter() - start
+        return self._llm
+
+    @property
+    def n_ctx(self) -> int:
+        return self._llm.n_ctx() if self._llm is not None else self._n_ctx
+
+    @property
+    def hybrid(self) -> bool:
+        llm = self._llm
+        return bool(llm is not None and (getattr(llm, "_is_hybrid", False) or getattr(llm, "_is_recurrent", False)))
+
+    def _grammar(self, schema: dict[str, Any]) -> Any:
+        import json
+
+        from llama_cpp import LlamaGrammar
+
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=self.options.verbose)
+        return self._grammars[key]
+
+    def _perf(self) -> tuple[int, int, float, float] | None:
+        try:
+            import llama_cpp
+
+            data = llama_cpp.llama_perf_context(self._llm.ctx)
+            return (data.n_p_eval, data.n_eval, data.t_p_eval_ms / 1000, data.t_eval_ms / 1000)
+        except Exception:  # pragma: no cover - older bindings
+            return None
+
+    def timings(self) -> Timings:
+        perf = self._perf() if self._llm is not None else None
+        if perf is None:
+            return Timings(load_seconds=self.load_seconds)
+        return Timings(self.load_seconds, perf[2], perf[0], perf[3], perf[1])
+
+    def _restore_prefix(self, llm: Any, messages: list[Message]) -> None:
+        """Hybrid models re-evaluate the whole prompt on a partial prefix match; give them the
+        state saved right after the system prompt instead."""
+        if not self.options.prefix_reuse:
+            llm.reset()
+            return
+        if not self.hybrid or not messages or messages[0]["role"] != "system":
+            return
+        prefix_text = _prefix_text(llm, messages[0])
+        if prefix_text is None:
+            return
+        tokens = llm.tokenize(prefix_text.encode("utf-8"), add_bos=False, special=True)
+        if self._prefix is None or self._prefix[0] != tokens:
+            llm.reset()
+            llm.eval(tokens)
+            self._prefix = (tokens, llm.save_state())
+        else:
+            llm.load_state(self._prefix[1])
+
+
+def _prefix_text(llm: Any, system: Message) -> str | None:
+    """The chat-template rendering of the system message alone, up to where the user turn starts."""
+    marker = "\u2063reviewer-user-turn\u2063"
+    try:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            return None
+        formatter = Jinja2ChatFormatter(template=template, eos_token="", bos_token="")
+        text = formatter(messages=[system, {"role": "user", "content": marker}]).prompt
+    except Exception:  # pragma: no cover - exotic templates
+        return None
+    cut = text.find(marker)
+    return text[:cut] if cut > 0 else None
+
+
+def _default_threads() -> int:
+    count = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)
+    return max(1, count)

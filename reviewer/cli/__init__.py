@@ -1,0 +1,24 @@
+"""The command line: the only place that wires sources, backends and sinks together,
+and the only place that prints."""
+
+from __future__ import annotations
+
+import click
+
+from .. import __version__
+from .common import EXIT_CODES_HELP
+from .models import models_cmd
+from .review import review
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
+@click.version_option(__version__, prog_name="reviewer")
+def main() -> None:
+    """reviewer: pull-request review on a model that runs on your own machine.
+
+    Nothing leaves the machine: the diff, the prompts and the model all stay local.
+    """
+
+
+main.add_command(review)
+main.add_command(models_cmd)

@@ -1,0 +1,81 @@
+"""What every command shares: one-line errors with exit codes, logging, --fail-on."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from ..errors import EXIT_INTERNAL, EXIT_INTERRUPTED, ReviewerError
+from ..logs import install_redaction
+from ..types import SEVERITY_RANK, Review
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0   done; nothing at or above --fail-on
+  1   done; a comment at or above --fail-on was found
+  2   bad input or usage (not a diff, bad range, bad flag)
+  3   bad configuration
+  4   model missing, not a GGUF, failed to load, or server unreachable
+  5   GitHub error (authentication, not found, rate limit, server error)
+  70  internal error (a bug: rerun with -v and report it)
+  130 interrupted
+"""
+
+
+def fail(exc: ReviewerError) -> None:
+    click.secho(f"error: {exc.message}", err=True, fg="red")
+    if exc.hint:
+        click.echo(f"hint: {exc.hint}", err=True)
+    sys.exit(exc.exit_code)
+
+
+def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Every failure becomes one clear line and an exit code; a traceback only with -v."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        verbose = bool(kwargs.get("verbose"))
+        try:
+            return func(*args, **kwargs)
+        except ReviewerError as exc:
+            if verbose:
+                traceback.print_exc()
+            fail(exc)
+        except KeyboardInterrupt:
+            click.echo("interrupted", err=True)
+            sys.exit(EXIT_INTERRUPTED)
+        except (click.exceptions.Exit, click.ClickException, click.exceptions.Abort, SystemExit):
+            raise
+        except Exception as exc:  # a bug: one line, the traceback with -v
+            if verbose:
+                traceback.print_exc()
+            click.secho(f"internal error: {type(exc).__name__}: {exc} (rerun with -v for details)", err=True, fg="red")
+            sys.exit(EXIT_INTERNAL)
+
+    return wrapper
+
+
+def exceeds(review: Review, fail_on: str) -> bool:
+    """True when a finding (placed or in the summary) is at or above ``fail_on``."""
+    if fail_on == "never":
+        return False
+    floor = SEVERITY_RANK[fail_on]
+    found = [c.severity for c in review.comments] + [n.severity for n in review.notes]
+    return any(SEVERITY_RANK[s] >= floor for s in found)
+
+
+def setup_logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    for name in ("llama-cpp-python", "urllib3", "github"):
+        logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.ERROR)
+    install_redaction()

@@ -1,0 +1,97 @@
+"""`reviewer review`: review a diff, a git range or a pull request."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..config import load_settings
+from ..errors import EXIT_FINDINGS, InputError
+from ..pipeline import run_review
+from ..sinks.report import render, write_report
+from ..style import load_style
+from .common import EXIT_CODES_HELP, exceeds, guarded, setup_logging
+from .progress import make_progress
+from .wiring import make_backend, make_cache, make_local_source, make_templates, review_options
+
+
+def model_options(func):
+    """Flags shared by every command that runs the model."""
+    options = [
+        click.option("--model", "-m", metavar="PATH|NAME", help="GGUF file or registry name (see `reviewer models`); default: qwen2.5-coder-1.5b."),
+        click.option("--backend", type=click.Choice(["llama", "openai"]), help="llama: in-process (default); openai: an OpenAI-compatible server."),
+        click.option("--base-url", metavar="URL", help="Server URL for --backend openai (llama-server, vLLM, Ollama...)."),
+        click.option("--api-key", metavar="KEY", help="API key for --backend openai (better: REVIEWER_API_KEY)."),
+        click.option("--context", type=int, metavar="TOKENS", help="Largest context to allocate (default 8192)."),
+        click.option("--threads", type=int, help="CPU threads for in-process inference."),
+        click.option("--gpu-layers", type=int, metavar="N", help="Layers to offload to the GPU (-1: all, where the build has a GPU)."),
+        click.option("--batch", type=int, metavar="TOKENS", help="Prompt batch size."),
+        click.option("--flash-attn/--no-flash-attn", default=None, help="Flash attention."),
+        click.option("--jobs", "-j", type=int, metavar="N", help="Concurrent requests to a server backend."),
+        click.option("--style", "style", multiple=True, metavar="FILE", help="Style guide file (repeatable); replaces the default guide."),
+        click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.toml or [tool.reviewer] in pyproject.toml)."),
+        click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
+        click.option("-v", "--verbose", is_flag=True, help="Details: llama.cpp's logs, tracebacks."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
+
+
+def settings_from(flags: dict, config_path: Path | None):
+    if flags.pop("no_cache", False):
+        flags["cache"] = False
+    return load_settings(flags, config_path=config_path)
+
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.argument("target", required=False, metavar="[OWNER/REPO#N | PR-URL]")
+@click.option("--diff", "diff", metavar="PATH", help="Review a patch file; '-' reads standard input.")
+@click.option("--git", "git", metavar="RANGE", help="Review a git range here: A..B, A...B, or REF (= REF...HEAD).")
+@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), help="Report format (default markdown).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here (default: stdout).")
+@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), help="Exit 1 when a comment at or above this severity exists (default never).")
+@model_options
+@guarded
+def review(target, diff, git, fmt, output, fail_on, config_path, verbose, **flags):
+    """Review a diff on the local model and write a markdown or JSON report.
+
+    \b
+    Examples:
+      reviewer review --diff change.patch
+      git diff main | reviewer review --diff -
+      reviewer review --git main --format json -o review.json
+    """
+    setup_logging(verbose)
+    flags.update(format=fmt, fail_on=fail_on)
+    settings = settings_from(flags, config_path)
+    if target is not None:
+        raise InputError("reviewing a pull request by number needs the GitHub support (owner/repo#N); use --diff or --git")
+    source = make_local_source(diff, git, Path.cwd())
+    diff_input = source.fetch()
+    templates = make_templates(settings)
+    style = load_style(settings.style, templates)
+    cache = make_cache(settings)
+    backend, model_label = make_backend(settings, cache, verbose)
+    progress = make_progress()
+    try:
+        result = run_review(
+            diff_input, backend=backend, templates=templates, style=style.text,
+            options=review_options(settings), cache=cache, observer=progress,
+            model_name=model_label, style_sources=style.sources,
+        )
+    finally:
+        if progress:
+            progress.close()
+        backend.close()
+    text = render(result, settings.format, templates)
+    if output is not None:
+        write_report(text, output)
+        click.echo(f"report written to {output}", err=True)
+    else:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    if exceeds(result, settings.fail_on):
+        sys.exit(EXIT_FINDINGS)

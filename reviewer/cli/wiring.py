@@ -1,0 +1,80 @@
+"""Building the pipeline's parts from settings: the one place they are wired together."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..backends.base import Backend
+from ..cache import ResultCache
+from ..config import Settings
+from ..errors import InputError
+from ..models import cache_dir, resolve
+from ..pipeline import ReviewOptions
+from ..prompt import Templates
+from ..sources import DiffSource
+from ..sources.local import GitRange, PatchFile, Stdin
+
+
+def make_cache(settings: Settings) -> ResultCache | None:
+    if not settings.cache:
+        return None
+    root = Path(settings.cache_dir) if settings.cache_dir else cache_dir()
+    return ResultCache(root / "results.sqlite3")
+
+
+def make_templates(settings: Settings) -> Templates:
+    return Templates(Path(settings.templates).expanduser() if settings.templates else None)
+
+
+def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
+    """The model backend and a label for the report."""
+    if settings.backend == "openai":
+        from ..backends.openai import OpenAIBackend, OpenAIOptions
+
+        assert settings.base_url
+        model = settings.model if settings.origins.get("model") != "default" else ""
+        options = OpenAIOptions(settings.base_url, model=model, api_key=settings.api_key, temperature=settings.temperature)
+        return OpenAIBackend(options), f"{model or 'server default'} @ {settings.base_url}"
+    from ..backends.llama import LlamaBackend, LlamaOptions
+
+    path, spec = resolve(settings.model, progress)
+    if spec is not None:
+        identity = spec.sha256
+    elif cache is not None:
+        identity = cache.file_sha256(path)
+    else:
+        identity = None
+    options = LlamaOptions(
+        context=settings.context,
+        threads=settings.threads,
+        gpu_layers=settings.gpu_layers,
+        batch=settings.batch,
+        flash_attn=settings.flash_attn,
+        temperature=settings.temperature,
+        verbose=verbose,
+    )
+    return LlamaBackend(path, options, identity=identity), spec.name if spec else path.name
+
+
+def review_options(settings: Settings) -> ReviewOptions:
+    return ReviewOptions(
+        context=settings.context,
+        chunk_tokens=settings.chunk_tokens,
+        max_tokens=settings.max_tokens,
+        comments_per_chunk=settings.comments_per_chunk,
+        ignore=settings.ignore,
+        jobs=settings.jobs,
+        answer_settings={"temperature": settings.temperature},
+    )
+
+
+def make_local_source(diff: str | None, git: str | None, cwd: Path) -> DiffSource:
+    if diff is not None and git is not None:
+        raise InputError("give either --diff or --git, not both")
+    if diff == "-":
+        return Stdin()
+    if diff is not None:
+        return PatchFile(Path(diff))
+    if git is not None:
+        return GitRange(git, cwd)
+    raise InputError("nothing to review: give --diff PATH, --diff - (stdin), --git RANGE or a pull request (owner/repo#N)")

@@ -1,0 +1,193 @@
+"""Settings, and the one place where their precedence is decided:
+
+    command-line flag  >  REVIEWER_* environment variable  >  repo config file  >  default
+
+The repo config file is ``.reviewer.toml`` or ``[tool.reviewer]`` in ``pyproject.toml`` at the
+root of the trusted checkout (the directory the tool runs in, i.e. the base branch), or the
+file named by ``--config``. It is never read from a pull request's head.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
+
+ENV_PREFIX = "REVIEWER_"
+CONFIG_FILE = ".reviewer.toml"
+
+CHOICES: dict[str, tuple[str, ...]] = {
+    "backend": ("llama", "openai"),
+    "fail_on": ("error", "warning", "never"),
+    "format": ("markdown", "json"),
+    "review_event": ("COMMENT", "REQUEST_CHANGES_ON_ERROR", "APPROVE_WHEN_CLEAN"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    model: str = "qwen2.5-coder-1.5b"
+    backend: str = "llama"
+    base_url: str | None = None
+    api_key: str | None = None
+    style: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    fail_on: str = "never"
+    format: str = "markdown"
+    max_comments: int = 30
+    comments_per_chunk: int = 4
+    context: int = 8192
+    chunk_tokens: int = 1536
+    max_tokens: int = 768
+    threads: int | None = None
+    gpu_layers: int = -1
+    batch: int = 512
+    flash_attn: bool = False
+    jobs: int = 1
+    cache: bool = True
+    cache_dir: str | None = None
+    templates: str | None = None
+    temperature: float = 0.0
+    review_event: str = "COMMENT"
+    discover_style: bool = True
+    origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+
+_FIELDS = {f.name: f for f in fields(Settings) if f.name != "origins"}
+# Secrets are taken from flags and the environment only: a config file is committed.
+_NOT_IN_FILE = {"api_key"}
+
+
+def _convert(name: str, value: Any, origin: str) -> Any:
+    kind = _FIELDS[name].type
+    try:
+        if value is None:
+            return None
+        if "tuple" in kind:
+            if isinstance(value, str):
+                items = [v.strip() for v in value.split(",")]
+            elif isinstance(value, (list, tuple)):
+                items = [str(v) for v in value]
+            else:
+                raise TypeError
+            return tuple(v for v in items if v)
+        if kind.startswith("bool"):
+            if isinstance(value, bool):
+                return value
+            text = str(value).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError
+        if kind.startswith("int"):
+            if isinstance(value, bool):
+                raise TypeError
+            return int(value)
+        if kind.startswith("float"):
+            return float(value)
+        if not isinstance(value, (str, int, float)):
+            raise TypeError
+        text = str(value)
+        choices = CHOICES.get(name)
+        if choices and text not in choices:
+            raise ConfigError(f"{origin}: {name} must be one of {', '.join(choices)}, not {text!r}")
+        return text
+    except (TypeError, ValueError):
+        raise ConfigError(f"{origin}: invalid value {value!r} for {name} ({kind})") from None
+
+
+def repo_root(cwd: Path) -> Path:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--show-toplevel"], cwd=cwd, capture_output=True, text=True, timeout=10
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return cwd
+    return Path(out.stdout.strip()) if out.returncode == 0 and out.stdout.strip() else cwd
+
+
+def read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("reviewer", {})
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: [tool.reviewer] must be a table")
+    return data
+
+
+def find_config_file(root: Path) -> Path | None:
+    candidate = root / CONFIG_FILE
+    if candidate.is_file():
+        return candidate
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file() and read_config_file(pyproject):
+        return pyproject
+    return None
+
+
+def load_settings(
+    flags: Mapping[str, Any] | None = None,
+    env: Mapping[str, str] | None = None,
+    config_path: Path | None = None,
+    cwd: Path | None = None,
+) -> Settings:
+    """Resolve every setting once: flag > REVIEWER_* env > config file > default."""
+    flags = flags or {}
+    env = os.environ if env is None else env
+    if config_path is None and env.get(ENV_PREFIX + "CONFIG"):
+        config_path = Path(env[ENV_PREFIX + "CONFIG"])
+    if config_path is None:
+        config_path = find_config_file(repo_root(cwd or Path.cwd()))
+    file_values: dict[str, Any] = {}
+    if config_path is not None:
+        for key, value in read_config_file(config_path).items():
+            name = key.replace("-", "_")
+            if name not in _FIELDS:
+                raise ConfigError(f"{config_path}: unknown setting {key!r}")
+            if name in _NOT_IN_FILE:
+                raise ConfigError(f"{config_path}: {key} must not be kept in a config file; use {ENV_PREFIX}{name.upper()}")
+            file_values[name] = value
+
+    values: dict[str, Any] = {}
+    origins: dict[str, str] = {}
+    for name in _FIELDS:
+        env_name = ENV_PREFIX + name.upper()
+        if flags.get(name) is not None and flags.get(name) != ():
+            values[name], origins[name] = _convert(name, flags[name], f"--{name.replace('_', '-')}"), "flag"
+        elif env.get(env_name, "") != "":
+            values[name], origins[name] = _convert(name, env[env_name], env_name), "env"
+        elif name in file_values:
+            values[name], origins[name] = _convert(name, file_values[name], str(config_path)), str(config_path)
+        else:
+            origins[name] = "default"
+    settings = dataclasses.replace(Settings(), **values, origins=origins)
+    _check(settings)
+    return settings
+
+
+def _check(s: Settings) -> None:
+    for name in ("max_comments", "comments_per_chunk", "context", "chunk_tokens", "max_tokens", "batch", "jobs"):
+        if getattr(s, name) < 1:
+            raise ConfigError(f"{name} must be at least 1 (got {getattr(s, name)})")
+    if s.context < 512:
+        raise ConfigError(f"context must be at least 512 tokens (got {s.context})")
+    if s.backend == "openai" and not s.base_url:
+        raise ConfigError("the openai backend needs --base-url (or REVIEWER_BASE_URL)")

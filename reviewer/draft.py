@@ -1,0 +1,245 @@
+"""One chunk -> anchored comments: render the prompt, ask the model (or the cache), parse,
+and put every finding on a real diff line or, failing that, into the summary notes."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .anchor import place, to_comment
+from .backends.base import Backend, Message
+from .cache import ResultCache, chunk_key
+from .errors import ModelError
+from .prompt import Templates
+from .sanitize import clean_code, clean_model_text
+from .types import SEVERITIES, Chunk, Comment, Completion, Note
+
+
+def output_schema(max_items: int) -> dict[str, Any]:
+    """The JSON the model must produce; the backend turns it into a grammar.
+    The explanation (``body``) comes before the verdict (``severity``)."""
+    return {
+        "type": "object",
+        "properties": {
+            "comments": {
+                "type": "array",
+                "maxItems": max_items,
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "line": {"type": "integer"},
+                        "side": {"type": "string", "enum": ["RIGHT", "LEFT"]},
+                        "body": {"type": "string", "maxLength": 600},
+                        "severity": {"type": "string", "enum": list(SEVERITIES)},
+                        "suggestion": {"type": "string", "maxLength": 400},
+                    },
+                    "required": ["line", "side", "body", "severity"],
+                },
+            }
+        },
+        "required": ["comments"],
+    }
+
+
+class AnswerError(ValueError):
+    """The model's answer does not follow the schema."""
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    line: int
+    side: str
+    severity: str
+    body: str
+    start_line: int | None = None
+    suggestion: str | None = None
+
+
+def parse_answer(text: str, max_items: int) -> list[RawFinding]:
+    """Parse and validate the model's JSON; lenient on form, strict on meaning."""
+    stripped = text.strip()
+    fenced = re.match(r"^```(?:json)?\s*(.*?)\s*```$", stripped, re.S)
+    if fenced:
+        stripped = fenced.group(1)
+    try:
+        data = json.loads(stripped)
+    except ValueError as exc:
+        raise AnswerError(f"not valid JSON ({exc.msg} at char {exc.pos})") from None
+    if isinstance(data, list):
+        data = {"comments": data}
+    if not isinstance(data, dict) or not isinstance(data.get("comments"), list):
+        raise AnswerError('expected an object with a "comments" list')
+    findings = []
+    for i, item in enumerate(data["comments"][:max_items]):
+        if not isinstance(item, dict):
+            raise AnswerError(f"comment {i} is not an object")
+        try:
+            line = int(item.get("line"))
+        except (TypeError, ValueError):
+            raise AnswerError(f"comment {i} has no integer line") from None
+        body = item.get("body")
+        if not isinstance(body, str) or not body.strip():
+            raise AnswerError(f"comment {i} has an empty body")
+        severity = str(item.get("severity", "note")).lower()
+        if severity not in SEVERITIES:
+            severity = "note"
+        side = str(item.get("side", "RIGHT")).upper()
+        side = side if side in ("RIGHT", "LEFT") else "RIGHT"
+        start = item.get("start_line")
+        try:
+            start_line = int(start) if start is not None else None
+        except (TypeError, ValueError):
+            start_line = None
+        suggestion = item.get("suggestion")
+        suggestion = suggestion if isinstance(suggestion, str) and suggestion.strip() else None
+        findings.append(RawFinding(line, side, severity, body.strip(), start_line, suggestion))
+    return findings
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    chunk: Chunk
+    comments: tuple[Comment, ...] = ()
+    notes: tuple[Note, ...] = ()
+    completions: tuple[Completion, ...] = ()
+    cached: bool = False
+    failed: str | None = None
+    raw: tuple[str, ...] = field(default=(), compare=False)
+
+
+def _offsets(chunk: Chunk) -> dict[tuple[str, int], int]:
+    return {(line.side, line.line): i for i, line in enumerate(chunk.lines)}
+
+
+def place_findings(chunk: Chunk, findings: list[RawFinding]) -> tuple[list[Comment], list[Note]]:
+    comments: list[Comment] = []
+    notes: list[Note] = []
+    for f in findings:
+        body = clean_model_text(f.body)
+        if not body:
+            continue
+        suggestion = clean_code(f.suggestion) if f.suggestion is not None else None
+        placement = place(chunk, f.line, f.side, f.start_line)  # type: ignore[arg-type]
+        if placement.line is None:
+            notes.append(Note(path=chunk.path, severity=f.severity, body=body, line=f.line))  # type: ignore[arg-type]
+            continue
+        if placement.moved:
+            suggestion = None  # the code was written for another line
+        comments.append(to_comment(chunk, placement, f.severity, body, suggestion))
+    return comments, notes
+
+
+def _to_cache(chunk: Chunk, comments: list[Comment], notes: list[Note]) -> dict[str, Any]:
+    where = _offsets(chunk)
+    return {
+        "comments": [
+            {
+                "at": where[(c.side, c.line)],
+                "start": where.get((c.side, c.start_line)) if c.start_line is not None else None,
+                "severity": c.severity,
+                "body": c.body,
+                "suggestion": c.suggestion,
+            }
+            for c in comments
+        ],
+        "notes": [{"severity": n.severity, "body": n.body} for n in notes],
+    }
+
+
+def _from_cache(chunk: Chunk, value: dict[str, Any]) -> tuple[list[Comment], list[Note]]:
+    lines = chunk.lines
+    comments = []
+    for c in value.get("comments", []):
+        target = lines[c["at"]]
+        start = lines[c["start"]].line if c.get("start") is not None else None
+        comments.append(
+            Comment(chunk.path, target.line, target.side, c["severity"], c["body"], start, c.get("suggestion"))
+        )
+    notes = [Note(chunk.path, n["severity"], n["body"]) for n in value.get("notes", [])]
+    return comments, notes
+
+
+class Drafter:
+    """Drafts the comments for chunks of one review (one system prompt, one backend)."""
+
+    def __init__(
+        self,
+        backend: Backend,
+        templates: Templates,
+        system_prompt: str,
+        *,
+        max_items: int = 4,
+        max_tokens: int = 768,
+        cache: ResultCache | None = None,
+        model_identity: Callable[[], str] | None = None,
+        answer_settings: dict[str, Any] | None = None,
+    ):
+        self.backend = backend
+        self.templates = templates
+        self.system_prompt = system_prompt
+        self.max_items = max_items
+        self.max_tokens = max_tokens
+        self.schema = output_schema(max_items)
+        self.cache = cache
+        self._identity = model_identity or backend.identity
+        self._template_hash = templates.fingerprint()
+        self._answer_settings = {**(answer_settings or {}), "max_items": max_items, "max_tokens": max_tokens}
+
+    def messages(self, chunk: Chunk) -> list[Message]:
+        return [
+            {"role": "system", "content": self.system_prompt},
+            {"role": "user", "content": self.templates.chunk_prompt(chunk)},
+        ]
+
+    def key(self, chunk: Chunk) -> str:
+        return chunk_key(self._identity(), self.system_prompt, self._template_hash, self._answer_settings, chunk)
+
+    def cached(self, chunk: Chunk) -> ChunkResult | None:
+        if self.cache is None:
+            return None
+        value = self.cache.get(self.key(chunk))
+        if value is None:
+            return None
+        try:
+            comments, notes = _from_cache(chunk, value)
+        except (KeyError, IndexError, TypeError):
+            return None  # an entry from an incompatible version: review again
+        return ChunkResult(chunk, tuple(comments), tuple(notes), cached=True)
+
+    def draft(self, chunk: Chunk) -> ChunkResult:
+        hit = self.cached(chunk)
+        if hit is not None:
+            return hit
+        messages = self.messages(chunk)
+        completions: list[Completion] = []
+        raw: list[str] = []
+        error = ""
+        for attempt in range(2):
+            completion = self.backend.complete(messages, self.schema, self.max_tokens)
+            completions.append(completion)
+            raw.append(completion.text)
+            try:
+                findings = parse_answer(completion.text, self.max_items)
+            except AnswerError as exc:
+                error = str(exc)
+                # one retry, telling the model what was wrong with its answer
+                messages = messages + [
+                    {"role": "assistant", "content": completion.text[:2000]},
+                    {"role": "user", "content": f"That answer is unusable: {error}. Answer again with JSON only, "
+                     'in the form {"comments": [{"line": N, "side": "RIGHT", "body": "...", "severity": "note"}]}.'},
+                ]
+                continue
+            comments, notes = place_findings(chunk, findings)
+            if self.cache is not None:
+                self.cache.put(self.key(chunk), _to_cache(chunk, comments, notes))
+            return ChunkResult(chunk, tuple(comments), tuple(notes), tuple(completions), raw=tuple(raw))
+        return ChunkResult(chunk, completions=tuple(completions), failed=f"model answer failed the schema twice: {error}", raw=tuple(raw))
+
+
+def require_backend(backend: Backend | None) -> Backend:
+    if backend is None:
+        raise ModelError("no model backend configured")
+    return backend

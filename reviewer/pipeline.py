@@ -1,0 +1,156 @@
+"""chunk -> draft -> one ``Review``, for any diff source and any backend.
+
+Knows nothing of GitHub or of the terminal: progress goes to an optional observer.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+from .backends.base import Backend
+from .cache import ResultCache
+from .chunk import DEFAULT_IGNORE, estimate_tokens, make_chunks, select_files
+from .diffparse import parse_diff
+from .draft import ChunkResult, Drafter
+from .prompt import Templates
+from .types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Review, Stats
+
+# room for the chat template's own tokens around the messages
+TEMPLATE_OVERHEAD = 64
+
+
+class Observer(Protocol):
+    def started(self, total: int) -> None: ...
+
+    def chunk_done(self, index: int, total: int, result: ChunkResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class ReviewOptions:
+    context: int = 8192
+    chunk_tokens: int = 1536
+    max_tokens: int = 768
+    comments_per_chunk: int = 4
+    ignore: Sequence[str] = ()
+    jobs: int = 1
+    answer_settings: dict | None = None
+
+
+def merge_duplicates(comments: Sequence[Comment]) -> list[Comment]:
+    """Comments on the same line become one: the bodies joined, the highest severity kept."""
+    merged: dict[tuple[str, str, int], Comment] = {}
+    for c in comments:
+        key = (c.path, c.side, c.line)
+        old = merged.get(key)
+        if old is None:
+            merged[key] = c
+            continue
+        bodies = old.body if _norm(c.body) in _norm(old.body) else f"{old.body}\n\n{c.body}"
+        severity = max(old.severity, c.severity, key=lambda s: SEVERITY_RANK[s])
+        merged[key] = Comment(
+            c.path, c.line, c.side, severity, bodies,  # type: ignore[arg-type]
+            old.start_line if old.start_line is not None else c.start_line,
+            old.suggestion if old.suggestion is not None else c.suggestion,
+        )
+    return sorted(merged.values(), key=lambda c: (c.path, c.line, c.side))
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+def summarize(templates: Templates, files, comments, notes, failed, skipped, stats) -> str:
+    counts = [(s, n) for s in ("error", "warning", "note") if (n := sum(1 for c in comments if c.severity == s))]
+    return templates.render(
+        "summary.j2", files=files, comments=comments, notes=notes, failed=failed, skipped=skipped,
+        stats=stats, counts=counts,
+    ).strip()
+
+
+def run_review(
+    diff: DiffInput,
+    *,
+    backend: Backend,
+    templates: Templates,
+    style: str,
+    options: ReviewOptions = ReviewOptions(),
+    cache: ResultCache | None = None,
+    observer: Observer | None = None,
+    model_name: str = "",
+    style_sources: Sequence[str] = (),
+    clock: Callable[[], float] = time.monotonic,
+) -> Review:
+    started = clock()
+    files, skipped = select_files(parse_diff(diff.text), (*DEFAULT_IGNORE, *options.ignore))
+    skipped = [*diff.skipped, *skipped]
+    system_prompt = templates.system_prompt(style, diff.pr)
+    system_tokens = estimate_tokens(system_prompt) + TEMPLATE_OVERHEAD
+    budget = max(64, options.context - system_tokens - options.max_tokens - TEMPLATE_OVERHEAD)
+    chunks = make_chunks(files, budget=budget, target=options.chunk_tokens)
+
+    drafter = Drafter(
+        backend, templates, system_prompt, max_items=options.comments_per_chunk,
+        max_tokens=options.max_tokens, cache=cache, answer_settings=options.answer_settings,
+    )
+    if chunks:
+        longest = max(c.tokens for c in chunks) + system_tokens + options.max_tokens + 2 * TEMPLATE_OVERHEAD
+        backend.prepare(min(longest, options.context))
+    if observer:
+        observer.started(len(chunks))
+    results = _draft_all(drafter, chunks, options.jobs if backend.concurrent else 1, observer)
+
+    comments = merge_duplicates([c for r in results for c in r.comments])
+    notes: list[Note] = [n for r in results for n in r.notes]
+    failed = [Failed(r.chunk.id, r.chunk.path, r.failed) for r in results if r.failed]
+    completions = [c for r in results for c in r.completions]
+    stats = Stats(
+        chunks=len(chunks),
+        model_calls=len(completions),
+        prompt_tokens=sum(c.prompt_tokens for c in completions),
+        prompt_tokens_evaluated=sum(c.prompt_tokens_evaluated for c in completions),
+        completion_tokens=sum(c.completion_tokens for c in completions),
+        cache_hits=sum(1 for r in results if r.cached),
+        seconds=round(clock() - started, 3),
+    )
+    reviewed = tuple(dict.fromkeys(c.path for c in chunks))
+    summary = summarize(templates, reviewed, comments, notes, failed, skipped, stats)
+    return Review(
+        comments=tuple(comments),
+        summary=summary,
+        stats=stats,
+        skipped=tuple(skipped),
+        failed=tuple(failed),
+        notes=tuple(notes),
+        files=reviewed,
+        label=diff.label,
+        model=model_name,
+        pr=diff.pr,
+        style_sources=tuple(style_sources),
+    )
+
+
+def _draft_all(drafter: Drafter, chunks: list[Chunk], jobs: int, observer: Observer | None) -> list[ChunkResult]:
+    total = len(chunks)
+    if jobs <= 1 or total <= 1:
+        results = []
+        for i, chunk in enumerate(chunks, 1):
+            result = drafter.draft(chunk)
+            results.append(result)
+            if observer:
+                observer.chunk_done(i, total, result)
+        return results
+    done = 0
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(drafter.draft, chunk) for chunk in chunks]
+        results = []
+        for future in futures:
+            result = future.result()
+            results.append(result)
+            done += 1
+            if observer:
+                observer.chunk_done(done, total, result)
+    return results

@@ -1,0 +1,177 @@
+"""Plain frozen dataclasses passed between the pipeline stages.
+
+Lines keep the new-file line, the old-file line and the side as separate fields
+(like reviewdog's ``Line``): a removed line has only ``old_line``, an added line only
+``new_line``, a context line both.  ``side`` is GitHub's: ``RIGHT`` is the new file,
+``LEFT`` the old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Side = Literal["RIGHT", "LEFT"]
+Severity = Literal["error", "warning", "note"]
+LineKind = Literal["+", "-", " "]
+
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
+SEVERITY_RANK: dict[str, int] = {"note": 0, "warning": 1, "error": 2}
+
+
+@dataclass(frozen=True)
+class DiffLine:
+    kind: LineKind
+    text: str
+    old_line: int | None
+    new_line: int | None
+
+    @property
+    def side(self) -> Side:
+        return "LEFT" if self.kind == "-" else "RIGHT"
+
+    @property
+    def line(self) -> int:
+        """The number GitHub uses for this line on its own side."""
+        number = self.old_line if self.kind == "-" else self.new_line
+        assert number is not None
+        return number
+
+    @property
+    def changed(self) -> bool:
+        return self.kind != " "
+
+
+@dataclass(frozen=True)
+class Hunk:
+    old_start: int
+    old_count: int
+    new_start: int
+    new_count: int
+    section: str
+    lines: tuple[DiffLine, ...]
+
+
+FileStatus = Literal["added", "removed", "modified", "renamed"]
+
+
+@dataclass(frozen=True)
+class FileDiff:
+    path: str
+    old_path: str | None
+    status: FileStatus
+    hunks: tuple[Hunk, ...]
+    binary: bool = False
+    added: int = 0
+    removed: int = 0
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """What one model call reviews: hunks of one file, possibly a part of a split hunk."""
+
+    id: str
+    path: str
+    old_path: str | None
+    status: FileStatus
+    language: str
+    hunks: tuple[Hunk, ...]
+    tokens: int
+    part: tuple[int, int] | None = None
+
+    @property
+    def lines(self) -> tuple[DiffLine, ...]:
+        return tuple(line for hunk in self.hunks for line in hunk.lines)
+
+
+@dataclass(frozen=True)
+class Comment:
+    path: str
+    line: int
+    side: Side
+    severity: Severity
+    body: str
+    start_line: int | None = None
+    suggestion: str | None = None
+
+
+@dataclass(frozen=True)
+class Note:
+    """A finding that could not be anchored on a diff line: it goes into the summary."""
+
+    path: str
+    severity: Severity
+    body: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Skipped:
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Failed:
+    chunk: str
+    path: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Stats:
+    chunks: int = 0
+    model_calls: int = 0
+    prompt_tokens: int = 0
+    prompt_tokens_evaluated: int = 0
+    completion_tokens: int = 0
+    cache_hits: int = 0
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class PullRequest:
+    repo: str
+    number: int
+    title: str
+    body: str
+    author: str
+    base_sha: str
+    head_sha: str
+    url: str
+    draft: bool = False
+    state: str = "open"
+
+
+@dataclass(frozen=True)
+class DiffInput:
+    """What a diff source hands to the pipeline."""
+
+    text: str
+    label: str
+    pr: PullRequest | None = None
+    skipped: tuple[Skipped, ...] = ()
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    prompt_tokens: int
+    prompt_tokens_evaluated: int
+    completion_tokens: int
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class Review:
+    comments: tuple[Comment, ...]
+    summary: str
+    stats: Stats
+    skipped: tuple[Skipped, ...] = ()
+    failed: tuple[Failed, ...] = ()
+    notes: tuple[Note, ...] = ()
+    files: tuple[str, ...] = ()
+    label: str = ""
+    model: str = ""
+    pr: PullRequest | None = None
+    style_sources: tuple[str, ...] = field(default=())
