@@ -94,7 +94,7 @@ class Templates:
         return self.render("system.j2", style=style.strip(), pr=pr).strip() + "\n"
 
     def chunk_prompt(self, chunk: Chunk) -> str:
-        return self.render("chunk.j2", chunk=chunk, hunks=[hunk_view(h) for h in chunk.hunks]).strip() + "\n"
+        return self.render("chunk.j2", chunk=chunk, hunks=[hunk_view(h) for h in chunk.hunks]).strip("\n") + "\n"
 
 
 def numbered(line: DiffLine) -> str:

@@ -13,32 +13,15 @@ from dataclasses import dataclass, field
 
 import unidiff
 
-# Messages of GitHub's review-thread validation. "current" is what GitHub has
-# answered since about 2025 (Rails full messages of the thread's attributes);
-# "legacy" is the older wording, still found in many client code bases.
+# GitHub's review-thread validation, as the reviews endpoint words it (Rails full messages, since
+# about 2025) and as the single-comment endpoint does (field of pull_request_review_thread, message).
 THREAD_ERRORS = {
-    "current": {
-        "path": "Path could not be resolved",
-        "line": "Line could not be resolved",
-        "start_line": "Start line could not be resolved",
-        "same_hunk": "Start line must be part of the same hunk as the line.",
-        "precede": "Start line must precede the end line.",
-    },
-    "legacy": {
-        "path": "Pull request review thread path is invalid",
-        "line": "Pull request review thread line must be part of the diff",
-        "start_line": "Pull request review thread start line must be part of the diff",
-        "same_hunk": "Pull request review thread start line must be part of the same hunk as the line.",
-        "precede": "Pull request review thread start line must precede the end line.",
-    },
-}
-# The bare attribute messages of the single-comment endpoint's "Validation Failed".
-FIELD_ERRORS = {
-    "path": ("path", "could not be resolved"),
-    "line": ("line", "could not be resolved"),
-    "start_line": ("start_line", "could not be resolved"),
-    "same_hunk": ("start_line", "must be part of the same hunk as the line."),
-    "precede": ("start_line", "must precede the end line."),
+    "path": ("Path could not be resolved", "path", "could not be resolved"),
+    "line": ("Line could not be resolved", "line", "could not be resolved"),
+    "start_line": ("Start line could not be resolved", "start_line", "could not be resolved"),
+    "same_hunk": ("Start line must be part of the same hunk as the line.", "start_line",
+                  "must be part of the same hunk as the line."),
+    "precede": ("Start line must precede the end line.", "start_line", "must precede the end line."),
 }
 
 
@@ -46,8 +29,9 @@ class AnchorError(ValueError):
     """A review comment's anchor does not resolve; ``code`` is a THREAD_ERRORS key."""
 
     def __init__(self, code: str):
-        super().__init__(THREAD_ERRORS["current"][code])
-        self.code = code
+        message, field_name, field_message = THREAD_ERRORS[code]
+        super().__init__(message)
+        self.code, self.field_error = code, (field_name, field_message)
 
 
 @dataclass
@@ -89,10 +73,6 @@ class DiffFile:
     def at_position(self, position: int) -> DiffLine | None:
         ln = self._by_position.get(position)
         return ln if ln is not None and ln.kind != "\\" else None
-
-    def commentable(self, side: str = "RIGHT") -> list[int]:
-        """Every line number that accepts a comment on ``side``, ascending."""
-        return sorted(n for (s, n) in self._by_side if s == side)
 
     def diff_hunk(self, line: DiffLine) -> str:
         """GitHub's ``diff_hunk`` of a comment: its hunk's header up to the commented line."""

@@ -38,7 +38,7 @@ class Urls:
 
 
 def node_id(kind: str, ident: int | str) -> str:
-    return base64.b64encode(f"0{len(kind)}:{kind}{ident}".encode()).decode().rstrip("=")
+    return base64.b64encode(f"0{len(kind)}:{kind}{ident}".encode()).decode()
 
 
 def fake_sha(*parts: object) -> str:

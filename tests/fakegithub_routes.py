@@ -13,7 +13,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
 import fakegithub_json as J
-from fakegithub_diff import FIELD_ERRORS, THREAD_ERRORS, AnchorError
+from fakegithub_diff import AnchorError
 
 DOCS = "https://docs.github.com/rest"
 DOC_PULL = f"{DOCS}/pulls/pulls#get-a-pull-request"
@@ -143,21 +143,11 @@ class Ctx:
                                                          "message": f"body {TOO_LONG}"}])
         return body
 
-    def _thread_error(self, code: str, doc: str) -> Fail:
-        """GitHub's 422 for a review comment that does not resolve, in the reviews endpoint's form."""
-        message = THREAD_ERRORS[self.fake.review_error_style][code]
-        if self.fake.review_error_style == "legacy" and code in ("path", "line"):
-            message += " and Pull request review thread diff hunk can't be blank"
-        return error(422, "Unprocessable Entity", doc, [message])
-
-    def _comment_by_id(self, repo: str, cid: str, kind: str):
-        hit = self.fake._comment_index.get(int(cid))
-        if hit is None or hit[0].full_name != repo or hit[3] != kind:
-            raise not_found()
-        r, pr, c, _ = hit
-        if kind == "review" and c["review_id"] in self._hidden_reviews(pr):
-            raise not_found()
-        return r, pr, c
+    def _issue_comment(self, repo: str, cid: str):
+        hit = self.fake._issue_comment_index.get(int(cid))
+        if hit is None or hit[0].full_name != repo:
+            raise not_found(f"{DOCS}/issues/comments#get-an-issue-comment")
+        return hit
 
     def _created(self, doc: dict) -> tuple[int, dict, dict]:
         return 201, doc, {"Location": doc["url"]}
@@ -188,12 +178,6 @@ class Ctx:
         return 200, self.fake._repo_json(self._repo(repo), full=True), {}
 
     # -- pull requests ----------------------------------------------------
-    def list_pulls(self, repo: str):
-        r = self._repo(repo)
-        state = self.q.get("state", "open")
-        pulls = [p for p in sorted(r.pulls.values(), key=lambda p: -p.number) if state in ("all", p.state)]
-        return self._page(r, pulls, lambda p: self.fake._pull_json(r, p))
-
     def get_pull(self, repo: str, n: str):
         r, pr = self._pull(repo, n)
         accept = self.rec.headers.get("accept", "")
@@ -274,30 +258,12 @@ class Ctx:
             try:
                 locations.append(rev.diff.resolve(c))
             except AnchorError as e:
-                raise self._thread_error(e.code, DOC_REVIEW) from None
+                raise error(422, "Unprocessable Entity", DOC_REVIEW, [str(e)]) from None
         state = EVENTS[event] if event else "PENDING"
         rv = self.fake._store_review(pr, self.login, body, state, rev.commit.sha)
         for c, loc in zip(comments, locations):
             self.fake._store_comment(r, pr, rv["id"], self.login, str(c.get("body") or ""), rev, loc, None, None)
         return 200, self.fake._review_json(r, pr, rv), {}
-
-    def submit_review(self, repo: str, n: str, rid: str):
-        r, pr = self._pull(repo, n)
-        rv = next((rv for rv in pr.reviews if rv["id"] == int(rid) and rv["user"] == self.login), None)
-        if rv is None:
-            raise not_found(f"{DOCS}/pulls/reviews#submit-a-review-for-a-pull-request")
-        event = self.body.get("event")
-        if event not in EVENTS:
-            raise error(422, "Unprocessable Entity", DOC_REVIEW, ["Event is not included in the list"])
-        if rv["state"] != "PENDING":
-            raise error(422, "Unprocessable Entity", DOC_REVIEW, ["Can not submit a non-pending review"])
-        rv.update(state=EVENTS[event], body=self.body.get("body") or rv["body"], submitted_at=self.fake._tick())
-        return 200, self.fake._review_json(r, pr, rv), {}
-
-    def list_review_comments_of(self, repo: str, n: str, rid: str):
-        r, pr = self._pull(repo, n)
-        comments = [c for c in self._visible_comments(pr) if c["review_id"] == int(rid)]
-        return self._page(r, comments, lambda c: self.fake._comment_json(r, c))
 
     # -- review comments --------------------------------------------------
     def list_pull_comments(self, repo: str, n: str):
@@ -327,10 +293,7 @@ class Ctx:
         try:
             loc = rev.diff.resolve(b)
         except AnchorError as e:
-            name, message = FIELD_ERRORS[e.code]
-            if self.fake.review_error_style == "legacy":
-                message = THREAD_ERRORS["legacy"][e.code].replace("Pull request review thread ",
-                                                                  "pull_request_review_thread.")
+            name, message = e.field_error
             raise error(422, "Validation Failed", DOC_COMMENT, [
                 {"resource": "PullRequestReviewComment", "code": "custom",
                  "field": f"pull_request_review_thread.{name}", "message": message}]) from None
@@ -338,12 +301,10 @@ class Ctx:
         c = self.fake._store_comment(r, pr, rv["id"], self.login, body, rev, loc, None, None)
         return self._created(self.fake._comment_json(r, c))
 
-    def create_reply(self, repo: str, n: str, cid: str):
-        r, pr = self._pull(repo, n)
-        return self._reply(r, pr, int(cid), self._text("PullRequestReviewComment", DOC_COMMENT))
-
     def _reply(self, r, pr, parent_id: int, body: str):
         loc = self.fake._reply_location(pr, parent_id)
+        if loc is None:
+            raise not_found(f"{DOCS}/pulls/comments#create-a-reply-for-a-review-comment")
         parent = next(c for c in pr.comments if c["id"] == parent_id)
         rev = pr.revision(parent["original_commit_id"]) or pr.revisions[-1]
         rv = self.fake._store_review(pr, self.login, "", "COMMENTED", pr.head_sha)
@@ -351,21 +312,6 @@ class Ctx:
         c.update(line=parent["line"], start_line=parent["start_line"], position=parent["position"],
                  commit_id=parent["commit_id"])
         return self._created(self.fake._comment_json(r, c))
-
-    def get_comment(self, repo: str, cid: str):
-        r, _, c = self._comment_by_id(repo, cid, "review")
-        return 200, self.fake._comment_json(r, c), {}
-
-    def edit_comment(self, repo: str, cid: str):
-        r, _, c = self._comment_by_id(repo, cid, "review")
-        c.update(body=self._text("PullRequestReviewComment", DOC_COMMENT), updated_at=self.fake._tick())
-        return 200, self.fake._comment_json(r, c), {}
-
-    def delete_comment(self, repo: str, cid: str):
-        _, pr, c = self._comment_by_id(repo, cid, "review")
-        pr.comments.remove(c)
-        del self.fake._comment_index[c["id"]]
-        return 204, None, {}
 
     # -- issue comments ---------------------------------------------------
     def list_issue_comments(self, repo: str, n: str):
@@ -381,20 +327,13 @@ class Ctx:
                                                                                              body, None)))
 
     def get_issue_comment(self, repo: str, cid: str):
-        r, _, c = self._comment_by_id(repo, cid, "issue")
+        r, _, c = self._issue_comment(repo, cid)
         return 200, self.fake._issue_comment_json(r, c), {}
 
     def edit_issue_comment(self, repo: str, cid: str):
-        r, _, c = self._comment_by_id(repo, cid, "issue")
+        r, _, c = self._issue_comment(repo, cid)
         c.update(body=self._text("IssueComment", DOC_ISSUE_COMMENT), updated_at=self.fake._tick())
         return 200, self.fake._issue_comment_json(r, c), {}
-
-    def delete_issue_comment(self, repo: str, cid: str):
-        _, pr, c = self._comment_by_id(repo, cid, "issue")
-        pr.issue_comments.remove(c)
-        del self.fake._comment_index[c["id"]]
-        return 204, None, {}
-
 
 _R = r"(?P<repo>[^/]+/[^/]+)"
 _N = r"(?P<n>\d+)"
@@ -403,7 +342,6 @@ ROUTES = [(m, re.compile(p.replace("{repo}", _R).replace("{n}", _N)), name) for 
     ("GET", r"/users/(?P<login>[^/]+)", "get_user_by_login"),
     ("GET", r"/rate_limit", "get_rate_limit"),
     ("GET", r"/repos/{repo}", "get_repo"),
-    ("GET", r"/repos/{repo}/pulls", "list_pulls"),
     ("GET", r"/repos/{repo}/pulls/{n}", "get_pull"),
     ("GET", r"/repos/{repo}/pulls/{n}/files", "list_files"),
     ("GET", r"/repos/{repo}/pulls/{n}/commits", "list_commits"),
@@ -411,18 +349,11 @@ ROUTES = [(m, re.compile(p.replace("{repo}", _R).replace("{n}", _N)), name) for 
     ("GET", r"/repos/{repo}/pulls/{n}/reviews", "list_reviews"),
     ("POST", r"/repos/{repo}/pulls/{n}/reviews", "create_review"),
     ("GET", r"/repos/{repo}/pulls/{n}/reviews/(?P<rid>\d+)", "get_review"),
-    ("POST", r"/repos/{repo}/pulls/{n}/reviews/(?P<rid>\d+)/events", "submit_review"),
-    ("GET", r"/repos/{repo}/pulls/{n}/reviews/(?P<rid>\d+)/comments", "list_review_comments_of"),
     ("GET", r"/repos/{repo}/pulls/{n}/comments", "list_pull_comments"),
     ("POST", r"/repos/{repo}/pulls/{n}/comments", "create_pull_comment"),
-    ("POST", r"/repos/{repo}/pulls/{n}/comments/(?P<cid>\d+)/replies", "create_reply"),
     ("GET", r"/repos/{repo}/pulls/comments", "list_repo_comments"),
-    ("GET", r"/repos/{repo}/pulls/comments/(?P<cid>\d+)", "get_comment"),
-    ("PATCH", r"/repos/{repo}/pulls/comments/(?P<cid>\d+)", "edit_comment"),
-    ("DELETE", r"/repos/{repo}/pulls/comments/(?P<cid>\d+)", "delete_comment"),
     ("GET", r"/repos/{repo}/issues/{n}/comments", "list_issue_comments"),
     ("POST", r"/repos/{repo}/issues/{n}/comments", "create_issue_comment"),
     ("GET", r"/repos/{repo}/issues/comments/(?P<cid>\d+)", "get_issue_comment"),
     ("PATCH", r"/repos/{repo}/issues/comments/(?P<cid>\d+)", "edit_issue_comment"),
-    ("DELETE", r"/repos/{repo}/issues/comments/(?P<cid>\d+)", "delete_issue_comment"),
 ]]
