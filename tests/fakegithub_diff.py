@@ -181,5 +181,5 @@ def _parse_file(pf: unidiff.PatchedFile) -> DiffFile:
     patch = None
     if len(pf):
         patch = "".join(str(h) for h in pf)
-        patch = patch[:-1] if patch.endswith("\n") else patch
+        patch = patch.removesuffix("\n")
     return DiffFile(path, previous, status, pf.added, pf.removed, bool(pf.is_binary_file), patch, headers, lines)

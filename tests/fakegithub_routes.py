@@ -129,11 +129,10 @@ class Ctx:
         hidden = self._hidden_reviews(pr)
         return [c for c in pr.comments if c["review_id"] not in hidden]
 
-    def _text(self, resource: str, doc: str, *, required: bool = True) -> str:
+    def _text(self, resource: str, doc: str) -> str:
+        """The request's required, non-blank ``body``, at most 65536 characters."""
         body = self.body.get("body")
-        if body is None or (required and body == ""):
-            if not required:
-                return ""
+        if body is None or body == "":
             raise error(422, "Validation Failed", doc, [{"resource": resource, "code": "missing_field",
                                                          "field": "body"}])
         if not isinstance(body, str):
