@@ -12,7 +12,6 @@ from typing import Any
 from .anchor import place, to_comment
 from .backends.base import Backend, Message
 from .cache import ResultCache, chunk_key
-from .errors import ModelError
 from .prompt import Templates
 from .sanitize import clean_code, clean_model_text
 from .types import SEVERITIES, Chunk, Comment, Completion, Note
@@ -32,9 +31,9 @@ def output_schema(max_items: int) -> dict[str, Any]:
                     "properties": {
                         "line": {"type": "integer"},
                         "side": {"type": "string", "enum": ["RIGHT", "LEFT"]},
-                        "body": {"type": "string", "maxLength": 600},
+                        "body": {"type": "string", "maxLength": 500},
                         "severity": {"type": "string", "enum": list(SEVERITIES)},
-                        "suggestion": {"type": "string", "maxLength": 400},
+                        "suggestion": {"type": "string", "maxLength": 300},
                     },
                     "required": ["line", "side", "body", "severity"],
                 },
@@ -65,9 +64,11 @@ def parse_answer(text: str, max_items: int) -> list[RawFinding]:
     if fenced:
         stripped = fenced.group(1)
     try:
-        data = json.loads(stripped)
+        data = json.loads(stripped, strict=False)  # raw tabs/newlines inside strings are fine
     except ValueError as exc:
-        raise AnswerError(f"not valid JSON ({exc.msg} at char {exc.pos})") from None
+        data = salvage(stripped)
+        if data is None:
+            raise AnswerError(f"not valid JSON ({exc.msg} at char {exc.pos})") from None
     if isinstance(data, list):
         data = {"comments": data}
     if not isinstance(data, dict) or not isinstance(data.get("comments"), list):
@@ -99,6 +100,23 @@ def parse_answer(text: str, max_items: int) -> list[RawFinding]:
     return findings
 
 
+def salvage(text: str) -> dict[str, Any] | None:
+    """An answer cut off by the token limit: keep the findings that were complete."""
+    if '"comments"' not in text:
+        return None
+    end = len(text)
+    for _ in range(50):
+        end = text.rfind("}", 0, end)
+        if end < 0:
+            return None
+        try:
+            data = json.loads(text[: end + 1] + "]}", strict=False)
+        except ValueError:
+            continue
+        return data if isinstance(data, dict) else None
+    return None
+
+
 @dataclass(frozen=True)
 class ChunkResult:
     chunk: Chunk
@@ -122,14 +140,21 @@ def place_findings(chunk: Chunk, findings: list[RawFinding]) -> tuple[list[Comme
         if not body:
             continue
         suggestion = clean_code(f.suggestion) if f.suggestion is not None else None
+        if suggestion is not None and _norm(suggestion) == _norm(f.body):
+            suggestion = None  # prose in the code field
         placement = place(chunk, f.line, f.side, f.start_line)  # type: ignore[arg-type]
         if placement.line is None:
             notes.append(Note(path=chunk.path, severity=f.severity, body=body, line=f.line))  # type: ignore[arg-type]
             continue
-        if placement.moved:
-            suggestion = None  # the code was written for another line
+        if placement.moved or (suggestion is not None and placement.start is None
+                               and _norm(suggestion) == _norm(placement.line.text)):
+            suggestion = None  # written for another line, or a no-op
         comments.append(to_comment(chunk, placement, f.severity, body, suggestion))
     return comments, notes
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.split()).lower()
 
 
 def _to_cache(chunk: Chunk, comments: list[Comment], notes: list[Note]) -> dict[str, Any]:
@@ -238,8 +263,3 @@ class Drafter:
             return ChunkResult(chunk, tuple(comments), tuple(notes), tuple(completions), raw=tuple(raw))
         return ChunkResult(chunk, completions=tuple(completions), failed=f"model answer failed the schema twice: {error}", raw=tuple(raw))
 
-
-def require_backend(backend: Backend | None) -> Backend:
-    if backend is None:
-        raise ModelError("no model backend configured")
-    return backend

@@ -41,9 +41,15 @@ class ReviewOptions:
 
 
 def merge_duplicates(comments: Sequence[Comment]) -> list[Comment]:
-    """Comments on the same line become one: the bodies joined, the highest severity kept."""
+    """Comments on the same line become one (bodies joined, highest severity kept); the same
+    text repeated on several lines of a file is kept once, on its first line."""
     merged: dict[tuple[str, str, int], Comment] = {}
-    for c in comments:
+    seen_text: set[tuple[str, str]] = set()
+    for c in sorted(comments, key=lambda c: (c.path, c.line, c.side)):
+        text_key = (c.path, _norm(c.body))
+        if text_key in seen_text:
+            continue
+        seen_text.add(text_key)
         key = (c.path, c.side, c.line)
         old = merged.get(key)
         if old is None:

@@ -1,0 +1,131 @@
+"""The real SmolLM2 model through the CLI: click's runner and a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from conftest import shared
+
+from reviewer.anchor import DiffIndex
+from reviewer.chunk import select_files
+from reviewer.cli import main
+from reviewer.diffparse import decode, parse_diff
+
+pytestmark = pytest.mark.model
+
+# Small answers keep the tiny model fast; the pipeline is the same.
+FAST = {"REVIEWER_MAX_TOKENS": "160", "REVIEWER_COMMENTS_PER_CHUNK": "2", "REVIEWER_CONTEXT": "4096"}
+
+STAT_KEYS = {"chunks", "model_calls", "prompt_tokens", "prompt_tokens_evaluated", "completion_tokens", "cache_hits", "seconds"}
+COMMENT_KEYS = {"path", "line", "side", "start_line", "severity", "body", "suggestion"}
+
+SMALL_DIFF = """diff --git a/calc.py b/calc.py
+index 1111111..2222222 100644
+--- a/calc.py
++++ b/calc.py
+@@ -1,6 +1,6 @@
+ def average(values):
+     total = 0
+     for v in values:
+         total += v
+-    return total / len(values)
++    return total / (len(values) - 1)
+ 
+"""
+
+
+def check_report(report: dict, diff_text: str) -> None:
+    assert {"comments", "summary", "stats", "skipped"} <= set(report)
+    assert set(report["stats"]) >= STAT_KEYS
+    files, _ = select_files(parse_diff(diff_text))
+    index = DiffIndex(files)
+    for c in report["comments"]:
+        assert set(c) == COMMENT_KEYS
+        assert c["side"] in ("RIGHT", "LEFT") and c["severity"] in ("error", "warning", "note")
+        assert index.hunk_of(c["path"], c["side"], c["line"]) is not None, c
+        if c["start_line"] is not None:
+            assert index.hunk_of(c["path"], c["side"], c["start_line"]) == index.hunk_of(c["path"], c["side"], c["line"])
+    assert all({"path", "reason"} == set(s) for s in report["skipped"])
+
+
+def test_review_real_diff_json_with_click_runner_then_cached(smollm2_path, tmp_path, monkeypatch):
+    diff = shared("real-diffs", "pager-params.diff")
+    for k, v in FAST.items():
+        monkeypatch.setenv(k, v)
+    out = tmp_path / "review.json"
+    runner = CliRunner()
+    result = runner.invoke(main, ["review", "--diff", str(diff), "--model", str(smollm2_path), "--format", "json", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    check_report(report, decode(diff.read_bytes()))
+    stats = report["stats"]
+    assert stats["chunks"] >= 3 and stats["model_calls"] >= stats["chunks"]
+    assert 0 < stats["prompt_tokens_evaluated"] < stats["prompt_tokens"]  # the system prompt is evaluated once
+    assert stats["cache_hits"] == 0
+    assert set(json.loads(out.read_text())["files"]) == {"CHANGES.md", "src/click/_termui_impl.py", "tests/test_termui.py"}
+
+    # the same review again: answered from the cache, no model call, identical comments
+    again = tmp_path / "again.json"
+    result = runner.invoke(main, ["review", "--diff", str(diff), "--model", str(smollm2_path), "--format", "json", "-o", str(again)])
+    assert result.exit_code == 0, result.output
+    second = json.loads(again.read_text())
+    failed = len(report["failed"])  # an unusable answer is not cached: asked again
+    assert second["stats"]["cache_hits"] == stats["chunks"] - failed
+    assert second["stats"]["model_calls"] == 2 * failed
+    assert second["comments"] == report["comments"]
+
+
+def run_cli(args, *, stdin: bytes | None = None, cwd: Path | None = None, env_extra=None):
+    env = {**os.environ, **FAST, **(env_extra or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "reviewer", *args], input=stdin, capture_output=True, cwd=cwd, env=env, timeout=600
+    )
+
+
+def test_stdin_markdown_as_subprocess(smollm2_path):
+    proc = run_cli(["review", "--diff", "-", "--model", str(smollm2_path)], stdin=SMALL_DIFF.encode())
+    assert proc.returncode == 0, proc.stderr.decode()
+    text = proc.stdout.decode()
+    assert text.startswith("# Review of stdin")
+    assert "## `calc.py`" in text  # the report names the files reviewed
+    assert "1 chunks, 1 model calls" in text
+    assert b"Traceback" not in proc.stderr
+
+
+def test_git_range_in_a_work_tree(smollm2_path, tmp_path):
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    git = ["git", "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    subprocess.run([*git, "init", "-q"], cwd=repo, check=True)
+    (repo / "calc.py").write_text("def average(values):\n    total = 0\n    for v in values:\n        total += v\n    return total / len(values)\n")
+    subprocess.run([*git, "add", "."], cwd=repo, check=True)
+    subprocess.run([*git, "commit", "-qm", "one"], cwd=repo, check=True)
+    (repo / "calc.py").write_text("def average(values):\n    total = 0\n    for v in values:\n        total += v\n    return total / (len(values) - 1)\n")
+    subprocess.run([*git, "commit", "-qam", "two"], cwd=repo, check=True)
+    proc = run_cli(["review", "--git", "HEAD~1..HEAD", "--model", str(smollm2_path), "--format", "json"], cwd=repo)
+    assert proc.returncode == 0, proc.stderr.decode()
+    report = json.loads(proc.stdout)
+    assert report["files"] == ["calc.py"] and report["stats"]["chunks"] == 1
+    diff = subprocess.run(["git", "diff", "HEAD~1..HEAD"], cwd=repo, capture_output=True, text=True).stdout
+    check_report(report, diff)
+
+
+def test_fail_on_exit_code_differs_from_crash_codes(smollm2_path, tmp_path, monkeypatch):
+    for k, v in FAST.items():
+        monkeypatch.setenv(k, v)
+    diff = tmp_path / "d.diff"
+    diff.write_text(SMALL_DIFF)
+    runner = CliRunner()
+    base = ["review", "--diff", str(diff), "--model", str(smollm2_path), "--format", "json"]
+    report = json.loads(runner.invoke(main, base).stdout)
+    severities = {c["severity"] for c in report["comments"]} | {n["severity"] for n in report["notes"]}
+    result = runner.invoke(main, [*base, "--fail-on", "note"] if False else [*base, "--fail-on", "warning"])
+    expected = 1 if severities & {"error", "warning"} else 0
+    assert result.exit_code == expected
+    assert runner.invoke(main, [*base, "--fail-on", "never"]).exit_code == 0
