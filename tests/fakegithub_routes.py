@@ -264,6 +264,20 @@ class Ctx:
             self.fake._store_comment(r, pr, rv["id"], self.login, str(c.get("body") or ""), rev, loc, None, None)
         return 200, self.fake._review_json(r, pr, rv), {}
 
+    def delete_review(self, repo: str, n: str, rid: str):
+        """GitHub deletes pending reviews only (with their comments); a submitted one answers 422."""
+        r, pr = self._pull(repo, n)
+        rv = next((rv for rv in pr.reviews if rv["id"] == int(rid)), None)
+        doc = f"{DOCS}/pulls/reviews#delete-a-pending-review-for-a-pull-request"
+        if rv is None or rv["id"] in self._hidden_reviews(pr):
+            raise not_found(doc)
+        if rv["state"] != "PENDING":
+            raise error(422, "Unprocessable Entity", doc, ["Can not delete a non-pending pull request review"])
+        out = self.fake._review_json(r, pr, rv)
+        pr.reviews.remove(rv)
+        pr.comments[:] = [c for c in pr.comments if c["review_id"] != rv["id"]]
+        return 200, out, {}
+
     # -- review comments --------------------------------------------------
     def list_pull_comments(self, repo: str, n: str):
         r, pr = self._pull(repo, n)
@@ -348,6 +362,7 @@ ROUTES = [(m, re.compile(p.replace("{repo}", _R).replace("{n}", _N)), name) for 
     ("GET", r"/repos/{repo}/pulls/{n}/reviews", "list_reviews"),
     ("POST", r"/repos/{repo}/pulls/{n}/reviews", "create_review"),
     ("GET", r"/repos/{repo}/pulls/{n}/reviews/(?P<rid>\d+)", "get_review"),
+    ("DELETE", r"/repos/{repo}/pulls/{n}/reviews/(?P<rid>\d+)", "delete_review"),
     ("GET", r"/repos/{repo}/pulls/{n}/comments", "list_pull_comments"),
     ("POST", r"/repos/{repo}/pulls/{n}/comments", "create_pull_comment"),
     ("GET", r"/repos/{repo}/pulls/comments", "list_repo_comments"),

@@ -267,6 +267,22 @@ def test_review_rules_pending_self_approval_and_body_limit(gh, pager):
     assert [r["state"] for r in gh.reviews(REPO, 7)] == ["PENDING", "APPROVED"]
 
 
+def test_pending_review_can_be_deleted_a_submitted_one_cannot(gh, pager):
+    ln = Lines(pager)
+    pr = client(gh).get_repo(REPO).get_pull(7)
+    pending = pr.create_review(comments=[{"path": ln.path, "line": ln.single.target_line_no, "body": "probe"}])
+    assert pending.state == "PENDING" and len(gh.review_comments(REPO, 7)) == 1
+    pending.delete()
+    assert gh.reviews(REPO, 7) == [] and gh.review_comments(REPO, 7) == []
+    submitted = pr.create_review(body="done", event="COMMENT")
+    with pytest.raises(GithubException) as exc:
+        submitted.delete()
+    assert exc.value.status == 422 and exc.value.data["errors"] == ["Can not delete a non-pending pull request review"]
+    with pytest.raises(UnknownObjectException):
+        pending.delete()
+    assert [r["state"] for r in gh.reviews(REPO, 7)] == ["COMMENTED"]
+
+
 def test_single_review_comment_endpoint_and_replies(gh, pager):
     ln = Lines(pager)
     repo = client(gh).get_repo(REPO)
