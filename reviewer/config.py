@@ -61,6 +61,8 @@ class Settings:
     templates: str | None = None
     temperature: float = 0.0
     review_event: str = "COMMENT"
+    github_max_wait: float = 60.0  # seconds one GitHub call may spend waiting out rate limits and 5xx
+    github_write_pause: float = 1.0  # seconds between two writes to GitHub (its secondary-limit advice)
     discover_style: bool = True
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
@@ -187,6 +189,9 @@ def _check(s: Settings) -> None:
     for name in ("max_comments", "comments_per_chunk", "context", "chunk_tokens", "max_tokens", "batch", "jobs"):
         if getattr(s, name) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(s, name)})")
+    for name in ("github_max_wait", "github_write_pause"):
+        if getattr(s, name) < 0:
+            raise ConfigError(f"{name} must not be negative (got {getattr(s, name)})")
     if s.context < 512:
         raise ConfigError(f"context must be at least 512 tokens (got {s.context})")
     if s.backend == "openai" and not s.base_url:

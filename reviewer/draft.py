@@ -140,7 +140,7 @@ def place_findings(chunk: Chunk, findings: list[RawFinding]) -> tuple[list[Comme
         if not body:
             continue
         suggestion = clean_code(f.suggestion) if f.suggestion is not None else None
-        if suggestion is not None and _norm(suggestion) == _norm(f.body):
+        if suggestion is not None and (_norm(suggestion) == _norm(f.body) or _norm(suggestion) in SEVERITIES):
             suggestion = None  # prose in the code field
         placement = place(chunk, f.line, f.side, f.start_line)  # type: ignore[arg-type]
         if placement.line is None:

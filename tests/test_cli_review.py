@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import subprocess
 import sys
@@ -94,7 +95,7 @@ def test_stdin_markdown_as_subprocess(smollm2_path):
     text = proc.stdout.decode()
     assert text.startswith("# Review of stdin")
     assert "## `calc.py`" in text  # the report names the files reviewed
-    assert "1 chunks, 1 model calls" in text
+    assert re.search(r"1 chunks, [12] model calls", text)
     assert b"Traceback" not in proc.stderr
 
 

@@ -45,6 +45,7 @@ class OpenAIBackend:
         self.options = options
         self.url = chat_url(options.base_url)
         self.session = session or requests.Session()
+        self._format = "json_schema"  # becomes "json_object" for servers that only know that form
         if options.api_key:
             self.session.headers["Authorization"] = f"Bearer {options.api_key}"
 
@@ -60,10 +61,7 @@ class OpenAIBackend:
             "temperature": self.options.temperature,
             "max_tokens": max_tokens,
             "seed": self.options.seed,
-            "response_format": {
-                "type": "json_schema",
-                "json_schema": {"name": "review", "schema": schema, "strict": True},
-            },
+            "response_format": self._response_format(schema),
         }
         if self.options.model:
             body["model"] = self.options.model
@@ -86,6 +84,11 @@ class OpenAIBackend:
             seconds=time.perf_counter() - start,
         )
 
+    def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
+        if self._format == "json_object":
+            return {"type": "json_object", "schema": schema}
+        return {"type": "json_schema", "json_schema": {"name": "review", "schema": schema, "strict": True}}
+
     def _post(self, body: dict[str, Any]) -> dict[str, Any]:
         delay = 1.0
         last = ""
@@ -97,9 +100,10 @@ class OpenAIBackend:
             except requests.Timeout:
                 last = f"{self.options.base_url} did not answer within {self.options.timeout:.0f} s"
             else:
-                if r.status_code == 400 and "response_format" in body and attempt == 0 and "json_schema" in r.text:
-                    # an older server without json_schema: fall back to its json_object + schema form
-                    body = {**body, "response_format": {"type": "json_object", "schema": body["response_format"]["json_schema"]["schema"]}}
+                if r.status_code in (400, 422) and self._format == "json_schema" and "json_schema" in r.text:
+                    # a server without the json_schema form (llama_cpp.server): its json_object + schema
+                    self._format = "json_object"
+                    body = {**body, "response_format": self._response_format(body["response_format"]["json_schema"]["schema"])}
                     continue
                 if r.status_code in (401, 403):
                     raise ModelError(f"{self.options.base_url} refused the API key (HTTP {r.status_code})")

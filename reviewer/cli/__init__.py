@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from .bench import bench_cmd
 from .common import EXIT_CODES_HELP
 from .models import models_cmd
 from .review import review
@@ -22,3 +23,4 @@ def main() -> None:
 
 main.add_command(review)
 main.add_command(models_cmd)
+main.add_command(bench_cmd)

@@ -1,0 +1,139 @@
+"""What the GitHub sink writes: comment bodies, the review body, the summary comment, and the
+hidden markers that make re-runs idempotent.
+
+Every piece of model text goes through ``sanitize`` (no pings, no HTML comments, no forged
+markers); file paths, which the PR's author chose, are shown as code spans only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+
+from ..sanitize import MARKER_PREFIX, clean_code, clean_model_text, fence_for
+from ..types import SEVERITY_RANK, Comment, PullRequest, Review
+from .report import line_url, where
+
+FP_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX) + r"fp=([0-9a-f]{16}) -->")
+SUMMARY_MARKER = f"<!-- {MARKER_PREFIX}summary -->"
+REVIEW_MARKER = f"<!-- {MARKER_PREFIX}review -->"
+MAX_BODY = 65536  # GitHub's limit on a comment or review body
+BODY_BUDGET = 60000  # what the review body's findings may take, leaving room for the rest
+
+
+def fp_marker(fp: str) -> str:
+    return f"<!-- {MARKER_PREFIX}fp={fp} -->"
+
+
+def _norm(text: str) -> str:
+    return " ".join(text.replace("\u200b", "").lower().split())
+
+
+def fingerprint(path: str, severity: str, body: str) -> str:
+    """Identity of a finding across runs: its file, severity and words, not its line (lines move)."""
+    return hashlib.sha256(f"{path}\0{severity}\0{_norm(body)}".encode()).hexdigest()[:16]
+
+
+def comment_fingerprint(c: Comment) -> str:
+    return fingerprint(c.path, c.severity, c.body)
+
+
+def fingerprints_in(text: str | None) -> set[str]:
+    return set(FP_RE.findall(text or ""))
+
+
+def safe(text: str, limit: int = 4000) -> str:
+    return clean_model_text(text, limit=limit)
+
+
+def code_span(text: str) -> str:
+    """``text`` as inline code, whatever backticks it holds (a path is the PR author's text)."""
+    text = text.replace("\n", " ")
+    ticks = "`" * (max((len(m) for m in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
+def priority(c: Comment) -> tuple:
+    return (-SEVERITY_RANK[c.severity], c.path, c.line)
+
+
+def _code_lines(code: str) -> list[str]:
+    return code.removesuffix("\n").split("\n")
+
+
+def code_block(c: Comment, applicable: bool = True) -> str:
+    """The model's replacement code: a ```suggestion (one click to apply) when it replaces exactly
+    the commented lines, else a plain code block."""
+    if c.suggestion is None:
+        return ""
+    code = clean_code(c.suggestion).removesuffix("\n")
+    span = 1 if c.start_line is None else c.line - c.start_line + 1
+    exact = c.side == "RIGHT" and (span == 1 or len(_code_lines(code)) == span)
+    kind = "suggestion" if applicable and exact else ""
+    fence = fence_for(code)
+    return f"\n\n{fence}{kind}\n{code}\n{fence}"
+
+
+def inline_body(c: Comment, fp: str) -> str:
+    return f"**{c.severity}**: {safe(c.body)}{code_block(c)}\n\n{fp_marker(fp)}"
+
+
+def inline_payload(c: Comment, fp: str) -> dict:
+    out: dict = {"path": c.path, "line": c.line, "side": c.side, "body": inline_body(c, fp)}
+    if c.start_line is not None:
+        out.update(start_line=c.start_line, start_side=c.side)
+    return out
+
+
+def body_item(c: Comment, fp: str, pr: PullRequest | None) -> str:
+    url = line_url(pr, c)
+    place = f"{code_span(c.path)} {where(c)}"
+    place = f"[{place}]({url})" if url else place
+    block = code_block(c, applicable=False)  # a review body cannot apply suggestions
+    text = safe(c.body).replace("\n", "\n  ")
+    return f"- **{c.severity}** {place}: {text}{_indent(block)}\n  {fp_marker(fp)}"
+
+
+def _indent(block: str) -> str:
+    return "\n".join(("  " + line) if line else line for line in block.split("\n")) if block else ""
+
+
+def review_body(head_sha: str, model: str, inline: int, sections: Sequence[tuple[str, list[str]]]) -> str:
+    """The review's own text: what is inline, then the findings that are not (with links)."""
+    said = f"{inline} comment{'s' if inline != 1 else ''} on the diff" if inline else "no comments on the diff"
+    extra = sum(len(items) for _, items in sections)
+    if extra:
+        said += f", {extra} more below"
+    by = f" with `{model.replace('`', '')}`" if model else ""
+    out = [REVIEW_MARKER, f"**reviewer**{by}, commit `{head_sha[:12]}`: {said}."]
+    budget, dropped = BODY_BUDGET, 0
+    for title, items in sections:
+        if not items:
+            continue
+        out += ["", f"#### {title}", ""]
+        for item in items:
+            if len(item) + 1 > budget:
+                dropped += 1
+                continue
+            budget -= len(item) + 1
+            out.append(item)
+    if dropped:
+        out += ["", f"({dropped} more findings did not fit here; they are in the local report.)"]
+    return "\n".join(out)
+
+
+def summary_body(review: Review, head_sha: str) -> str:
+    """The one summary comment, edited in place on every run: the latest head's summary."""
+    lines = [SUMMARY_MARKER, "### reviewer", "", safe(review.summary, limit=40000)]
+    if review.skipped:
+        lines += ["", "Skipped:"]
+        lines += [f"- {code_span(s.path)}: {safe(s.reason, 300)}" for s in review.skipped[:100]]
+        if len(review.skipped) > 100:
+            lines.append(f"- and {len(review.skipped) - 100} more")
+    by = f" · model `{review.model.replace('`', '')}`" if review.model else ""
+    lines += ["", f"<sub>Last reviewed commit `{head_sha[:12]}`{by}. Findings are posted once; "
+                  "a re-run posts only new ones.</sub>"]
+    text = "\n".join(lines)
+    return text if len(text) <= MAX_BODY else text[: MAX_BODY - 2] + "…"
