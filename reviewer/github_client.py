@@ -220,6 +220,12 @@ class GitHubClient:
             return max(0.0, when.timestamp() - self.clock()) if when is not None else SECONDARY_DEFAULT_WAIT
 
     def error(self, exc: GithubException, what: str, target: str = "") -> GitHubError:
+        """The one-line error for a GitHub answer; it keeps the HTTP status as ``.status``."""
+        err = self._error(exc, what, target)
+        err.status = exc.status  # type: ignore[attr-defined]
+        return err
+
+    def _error(self, exc: GithubException, what: str, target: str) -> GitHubError:
         status, message = exc.status, _message(exc)
         source = self.token.source if self.token is not None else None
         if status == 401:

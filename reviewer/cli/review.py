@@ -9,12 +9,22 @@ import click
 
 from ..config import load_settings
 from ..errors import EXIT_FINDINGS, InputError
+from ..github_client import parse_pr_ref
 from ..pipeline import run_review
 from ..sinks.report import render, write_report
 from ..style import load_style
 from .common import EXIT_CODES_HELP, exceeds, guarded, setup_logging
 from .progress import make_progress
-from .wiring import make_backend, make_cache, make_local_source, make_templates, review_options
+from .wiring import (
+    make_backend,
+    make_cache,
+    make_github_client,
+    make_github_sink,
+    make_local_source,
+    make_pr_source,
+    make_templates,
+    review_options,
+)
 
 
 def model_options(func):
@@ -53,23 +63,36 @@ def settings_from(flags: dict, config_path: Path | None):
 @click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), help="Report format (default markdown).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here (default: stdout).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), help="Exit 1 when a comment at or above this severity exists (default never).")
+@click.option("--post", is_flag=True, help="Publish the review on the pull request (default: a dry run, the report only).")
+@click.option("--github-url", metavar="URL", help="GitHub API URL (default: GITHUB_API_URL or https://api.github.com; GitHub Enterprise: https://HOST/api/v3).")
 @model_options
 @guarded
-def review(target, diff, git, fmt, output, fail_on, config_path, verbose, **flags):
-    """Review a diff on the local model and write a markdown or JSON report.
+def review(target, diff, git, fmt, output, fail_on, post, github_url, config_path, verbose, **flags):
+    """Review a diff or a pull request on the local model and write a markdown or JSON report;
+    with --post, publish it on the pull request as one GitHub review.
 
     \b
     Examples:
       reviewer review --diff change.patch
       git diff main | reviewer review --diff -
       reviewer review --git main --format json -o review.json
+      reviewer review octo/demo#7                # dry run: the report only
+      reviewer review https://github.com/octo/demo/pull/7 --post
     """
     setup_logging(verbose)
     flags.update(format=fmt, fail_on=fail_on)
     settings = settings_from(flags, config_path)
+    client = None
     if target is not None:
-        raise InputError("reviewing a pull request by number needs the GitHub support (owner/repo#N); use --diff or --git")
-    source = make_local_source(diff, git, Path.cwd())
+        if diff is not None or git is not None:
+            raise InputError("give a pull request or --diff/--git, not both")
+        ref = parse_pr_ref(target)
+        client = make_github_client(settings, github_url, ref, post=post)
+        source = make_pr_source(client, ref)
+    elif post:
+        raise InputError("--post needs a pull request (OWNER/REPO#N or its URL)")
+    else:
+        source = make_local_source(diff, git, Path.cwd())
     diff_input = source.fetch()
     templates = make_templates(settings)
     style = load_style(settings.style, templates)
@@ -93,5 +116,23 @@ def review(target, diff, git, fmt, output, fail_on, config_path, verbose, **flag
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
+    if client is not None and post:  # the report is out before anything is written to GitHub
+        echo_post(make_github_sink(client, settings, diff_input.text).publish(result), diff_input.label)
+    elif client is not None:
+        click.echo("dry run: nothing was posted to GitHub (add --post to publish the review)", err=True)
     if exceeds(result, settings.fail_on):
         sys.exit(EXIT_FINDINGS)
+
+
+def echo_post(posted, label: str) -> None:
+    """One or two lines on stderr: what the run put on the pull request."""
+    already = f", {posted.duplicates} already on the PR" if posted.duplicates else ""
+    if posted.event is None:
+        click.echo(f"nothing new to post on {label}{already}", err=True)
+    else:
+        body = f", {posted.in_body} in the review body" if posted.in_body else ""
+        refused = f" ({posted.rejected} could not be placed on the diff)" if posted.rejected else ""
+        note = " (GitHub allows no verdict on your own PR)" if posted.downgraded else ""
+        click.echo(f"posted a {posted.event} review{note} on {label}: {posted.inline} inline comment"
+                   f"{'s' if posted.inline != 1 else ''}{body}{refused}{already}: {posted.review_url}", err=True)
+    click.echo(f"summary comment {posted.summary}: {posted.summary_url}", err=True)

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from ..backends.base import Backend
 from ..cache import ResultCache
 from ..config import Settings
-from ..errors import InputError
+from ..errors import GitHubError, InputError
+from ..github_client import GitHubClient, PRRef, api_base_url, discover_token, web_host
 from ..models import cache_dir, resolve
 from ..pipeline import ReviewOptions
 from ..prompt import Templates
 from ..sources import DiffSource
+from ..sinks.github import GitHubReviewSink
+from ..sources.github import PullRequestSource
 from ..sources.local import GitRange, PatchFile, Stdin
 
 
@@ -78,3 +83,24 @@ def make_local_source(diff: str | None, git: str | None, cwd: Path) -> DiffSourc
     if git is not None:
         return GitRange(git, cwd)
     raise InputError("nothing to review: give --diff PATH, --diff - (stdin), --git RANGE or a pull request (owner/repo#N)")
+
+
+def make_github_client(settings: Settings, github_url: str | None, ref: PRRef, *, post: bool,
+                       env: Mapping[str, str] | None = None) -> GitHubClient:
+    """Token (GITHUB_TOKEN, GH_TOKEN, `gh auth token`) and API URL (--github-url, GITHUB_API_URL)."""
+    env = os.environ if env is None else env
+    api = api_base_url(github_url, env, ref)
+    token = discover_token(env, host=web_host(api))
+    if token is None and post:
+        raise GitHubError("--post needs a GitHub token",
+                          hint="set GITHUB_TOKEN or GH_TOKEN, or log in with `gh auth login`")
+    return GitHubClient(api, token, max_wait=settings.github_max_wait, write_pause=settings.github_write_pause)
+
+
+def make_pr_source(client: GitHubClient, ref: PRRef) -> PullRequestSource:
+    return PullRequestSource(client, ref)
+
+
+def make_github_sink(client: GitHubClient, settings: Settings, diff_text: str) -> GitHubReviewSink:
+    return GitHubReviewSink(client, diff_text, max_comments=settings.max_comments,
+                            review_event=settings.review_event)
