@@ -177,10 +177,11 @@ class GitHubClient:
                 if delay is None:
                     raise self.error(exc, what, target) from None
             except (requests.Timeout, requests.ConnectionError) as exc:
-                if not idempotent or attempt >= 3:
-                    kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
-                    raise GitHubError(f"cannot reach GitHub at {self.api_url} while {what} ({kind})",
-                                      hint="check --github-url / GITHUB_API_URL and the network") from None
+                kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
+                unreachable = GitHubError(f"cannot reach GitHub at {self.api_url} while {what} ({kind})",
+                                          hint="check --github-url / GITHUB_API_URL and the network")
+                if not idempotent or attempt >= 3 or waited + 2 ** (attempt - 1) > self.max_wait:
+                    raise unreachable from None
                 delay, why = float(2 ** (attempt - 1)), "network error"
             if attempt >= MAX_ATTEMPTS:
                 raise GitHubError(f"gave up {what} after {attempt} tries: {why}",

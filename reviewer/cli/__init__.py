@@ -8,6 +8,7 @@ import click
 from .. import __version__
 from .bench import bench_cmd
 from .common import EXIT_CODES_HELP
+from .eval import eval_cmd
 from .models import models_cmd
 from .review import review
 
@@ -24,3 +25,4 @@ def main() -> None:
 main.add_command(review)
 main.add_command(models_cmd)
 main.add_command(bench_cmd)
+main.add_command(eval_cmd)

@@ -24,9 +24,6 @@ from ..github_client import GitHubClient, UnprocessableError
 from ..types import Comment, PullRequest, Review
 from . import github_format as F
 
-VERDICT_STATES = {"APPROVE": "APPROVED", "REQUEST_CHANGES": "CHANGES_REQUESTED"}
-
-
 @dataclass(frozen=True)
 class PostResult:
     event: str | None = None  # the review's event; None when no review was needed
@@ -84,8 +81,9 @@ class GitHubReviewSink:
         inline, overflow = placeable[: self.max_comments], placeable[self.max_comments:]
 
         event = choose_event(self.review_event, review)
+        # a verdict is given once per head (GitHub may have turned it into a COMMENT: own PR)
         verdict_done = event == "COMMENT" or any(
-            r.commit_id == pr.head_sha and r.state == VERDICT_STATES[event] and F.REVIEW_MARKER in (r.body or "")
+            r.commit_id == pr.head_sha and F.REVIEW_MARKER[:-4] in (r.body or "")
             for r in reviews if login is None or _author(r) == login)
         result = PostResult(duplicates=duplicates)
         if fresh or not verdict_done:

@@ -1,0 +1,61 @@
+"""`reviewer eval DIR...`: recall and false alarms on sets of real cases."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from ..errors import InputError
+from ..eval import CaseResult, evaluate, summary_table
+from ..pipeline import run_review
+from ..style import load_style
+from .common import guarded, setup_logging
+from .review import model_options, settings_from
+from .wiring import make_backend, make_cache, make_templates, review_options
+
+
+@click.command("eval")
+@click.argument("dirs", nargs=-1, required=True, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--limit", type=int, help="Only the first N cases of each set.")
+@click.option("--variant", default="default", help="A label for this configuration in the results table.")
+@click.option("--results", type=click.Path(dir_okay=False, path_type=Path), help="Write per-case results (JSON) here.")
+@model_options
+@guarded
+def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
+    """Score reviews on case sets (bug.diff/fix.diff or violation.diff/clean.diff per case)."""
+    setup_logging(verbose)
+    settings = settings_from(flags, config_path)
+    templates = make_templates(settings)
+    style = load_style(settings.style, templates)
+    cache = make_cache(settings)
+    backend, model_label = make_backend(settings, cache, verbose)
+    options = review_options(settings)
+
+    def review_fn(diff):
+        return run_review(diff, backend=backend, templates=templates, style=style.text, options=options,
+                          cache=cache, model_name=model_label)
+
+    def show(r: CaseResult) -> None:
+        mark = ("caught" if r.caught else "missed") + (", ALARM" if r.alarm else "")
+        click.echo(f"  {r.name}: {mark} ({r.seconds:.1f} s)", err=True)
+
+    scores = []
+    try:
+        for folder in dirs:
+            click.echo(f"{folder.name}:", err=True)
+            score = evaluate(folder, review_fn, limit, show)
+            if not score.results:
+                raise InputError(f"{folder}: no cases (folders with bug.diff+fix.diff or violation.diff+clean.diff)")
+            scores.append(score)
+    finally:
+        backend.close()
+    click.echo("\n".join(summary_table(scores, model_label, variant)))
+    if results:
+        results.write_text(json.dumps(
+            {"model": model_label, "variant": variant, "style": list(style.sources),
+             "sets": [{"name": s.name, "kind": s.kind, "recall": s.recall, "alarm_rate": s.alarm_rate,
+                       "seconds_per_case": s.seconds_per_case, "cases": [asdict(r) for r in s.results]} for s in scores]},
+            indent=1))

@@ -1,0 +1,190 @@
+"""`reviewer eval`: review quality measured on public sets of real cases.
+
+Two kinds of set, told apart by their files (each case is a folder):
+- quality sets (``bug.diff`` + ``fix.diff``): a bug case is caught when an ``error`` or
+  ``warning`` comment on the case's file lies within 3 new-file lines of the changed region;
+  a fix case is a false alarm when the review has any ``error`` or ``warning`` comment;
+- style sets (``violation.diff`` + ``clean.diff``, rule lines in meta.json): a violation is
+  caught by a comment of any severity on the file within 2 lines of one of ``lines``; a clean
+  case is noise when the review has any comment at all.
+``meta.json`` is read only for scoring; the model never sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .anchor import _position
+from .diffparse import parse_diff
+from .types import Comment, DiffInput, FileDiff, Review
+
+BUG_DISTANCE = 3
+STYLE_DISTANCE = 2
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    kind: str  # "quality" | "style"
+    positive: Path  # bug.diff / violation.diff: should be flagged
+    negative: Path  # fix.diff / clean.diff: should not be
+    meta: dict
+
+
+@dataclass(frozen=True)
+class CaseResult:
+    name: str
+    kind: str
+    caught: bool
+    alarm: bool
+    seconds: float
+    positive_comments: tuple[dict, ...] = ()
+    negative_comments: tuple[dict, ...] = ()
+    failed_chunks: int = 0
+
+
+@dataclass
+class SetScore:
+    name: str
+    kind: str
+    results: list[CaseResult] = field(default_factory=list)
+
+    @property
+    def cases(self) -> int:
+        return len(self.results)
+
+    @property
+    def recall(self) -> float:
+        return sum(r.caught for r in self.results) / self.cases if self.cases else 0.0
+
+    @property
+    def alarm_rate(self) -> float:
+        return sum(r.alarm for r in self.results) / self.cases if self.cases else 0.0
+
+    @property
+    def seconds_per_case(self) -> float:
+        return sum(r.seconds for r in self.results) / self.cases if self.cases else 0.0
+
+
+def load_cases(folder: Path) -> list[Case]:
+    cases = []
+    for case_dir in sorted(p for p in folder.iterdir() if p.is_dir()):
+        meta_path = case_dir / "meta.json"
+        if not meta_path.is_file():
+            continue
+        meta = json.loads(meta_path.read_text())
+        if (case_dir / "bug.diff").is_file() and (case_dir / "fix.diff").is_file():
+            cases.append(Case(case_dir.name, "quality", case_dir / "bug.diff", case_dir / "fix.diff", meta))
+        elif (case_dir / "violation.diff").is_file() and (case_dir / "clean.diff").is_file():
+            cases.append(Case(case_dir.name, "style", case_dir / "violation.diff", case_dir / "clean.diff", meta))
+    return cases
+
+
+def new_position(files: Iterable[FileDiff], comment: Comment) -> int | None:
+    """Where a comment sits in new-file terms (a LEFT comment: where its removed line was)."""
+    if comment.side == "RIGHT":
+        return comment.line
+    for f in files:
+        if f.path != comment.path:
+            continue
+        for hunk in f.hunks:
+            for line in hunk.lines:
+                if line.old_line == comment.line and line.kind != "+":
+                    return _position(hunk, line, "RIGHT")
+    return None
+
+
+def changed_region(files: Iterable[FileDiff], path: str) -> list[int]:
+    out = []
+    for f in files:
+        if f.path != path:
+            continue
+        for hunk in f.hunks:
+            out.extend(_position(hunk, line, "RIGHT") for line in hunk.lines if line.changed)
+    return out
+
+
+def bug_caught(review: Review, files: list[FileDiff], path: str) -> bool:
+    region = changed_region(files, path)
+    for c in review.comments:
+        if c.path != path or c.severity not in ("error", "warning"):
+            continue
+        pos = new_position(files, c)
+        if pos is not None and any(abs(pos - r) <= BUG_DISTANCE for r in region):
+            return True
+    return False
+
+
+def false_alarm(review: Review) -> bool:
+    return any(c.severity in ("error", "warning") for c in review.comments) or any(
+        n.severity in ("error", "warning") for n in review.notes
+    )
+
+
+def style_caught(review: Review, files: list[FileDiff], path: str, lines: list[int]) -> bool:
+    for c in review.comments:
+        if c.path != path:
+            continue
+        pos = new_position(files, c)
+        if pos is not None and any(abs(pos - n) <= STYLE_DISTANCE for n in lines):
+            return True
+    return False
+
+
+def noisy(review: Review) -> bool:
+    return bool(review.comments or review.notes)
+
+
+def _brief(review: Review) -> tuple[dict, ...]:
+    return tuple({"line": c.line, "side": c.side, "severity": c.severity, "body": c.body[:300]} for c in review.comments)
+
+
+ReviewFn = Callable[[DiffInput], Review]
+
+
+def evaluate_case(case: Case, review_fn: ReviewFn) -> CaseResult:
+    start = time.perf_counter()
+    positive_text = case.positive.read_text(encoding="utf-8", errors="replace")
+    negative_text = case.negative.read_text(encoding="utf-8", errors="replace")
+    positive = review_fn(DiffInput(positive_text, case.positive.name))
+    negative = review_fn(DiffInput(negative_text, case.negative.name))
+    files = parse_diff(positive_text)
+    path = case.meta.get("path") or (files[0].path if files else "")
+    if case.kind == "quality":
+        caught, alarm = bug_caught(positive, files, path), false_alarm(negative)
+    else:
+        caught, alarm = style_caught(positive, files, path, list(case.meta.get("lines", []))), noisy(negative)
+    return CaseResult(
+        case.name, case.kind, caught, alarm, time.perf_counter() - start,
+        _brief(positive), _brief(negative), len(positive.failed) + len(negative.failed),
+    )
+
+
+def evaluate(folder: Path, review_fn: ReviewFn, limit: int | None = None,
+             on_case: Callable[[CaseResult], None] | None = None) -> SetScore:
+    cases = load_cases(folder)
+    if limit:
+        cases = cases[:limit]
+    score = SetScore(folder.name, cases[0].kind if cases else "quality")
+    for case in cases:
+        result = evaluate_case(case, review_fn)
+        score.results.append(result)
+        if on_case:
+            on_case(result)
+    return score
+
+
+def summary_table(scores: list[SetScore], model: str, variant: str) -> list[str]:
+    lines = [
+        "| set | model | variant | cases | recall | false alarms / noise | s per case |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for s in scores:
+        lines.append(
+            f"| {s.name} | {model} | {variant} | {s.cases} | {s.recall:.2f} | {s.alarm_rate:.2f} | {s.seconds_per_case:.1f} |"
+        )
+    return lines

@@ -1,0 +1,74 @@
+"""The eval harness scores exactly as the case sets' READMEs say."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from click.testing import CliRunner
+from conftest import shared
+
+from reviewer.cli import main
+from reviewer.diffparse import parse_diff
+from reviewer.eval import bug_caught, changed_region, false_alarm, load_cases, noisy, style_caught
+from reviewer.types import Comment, Note, Review, Stats
+
+
+def review_with(*comments, notes=()):
+    return Review(tuple(comments), "", Stats(), notes=tuple(notes))
+
+
+def test_quality_sets_load_without_exposing_meta_to_the_review():
+    cases = load_cases(shared("quality-quixbugs"))
+    assert len(cases) == 28 and all(c.kind == "quality" for c in cases)
+    assert len(load_cases(shared("quality-cases"))) == 47
+    style = load_cases(shared("style-cases"))
+    assert len(style) == 36 and all(c.kind == "style" and c.meta["lines"] for c in style)
+
+
+def test_bug_caught_within_three_lines_of_the_change_with_error_or_warning():
+    case = next(c for c in load_cases(shared("quality-quixbugs")) if c.name == "quixbugs-bucketsort")
+    files = parse_diff(case.positive.read_text())
+    path = case.meta["path"]
+    assert changed_region(files, path) == [21, 21]  # the removed line sat where the added line is
+    assert bug_caught(review_with(Comment(path, 21, "RIGHT", "warning", "x")), files, path)
+    assert bug_caught(review_with(Comment(path, 24, "RIGHT", "error", "x")), files, path)
+    assert not bug_caught(review_with(Comment(path, 25, "RIGHT", "error", "x")), files, path)
+    assert not bug_caught(review_with(Comment(path, 21, "RIGHT", "note", "x")), files, path)
+    assert bug_caught(review_with(Comment(path, 21, "LEFT", "error", "x")), files, path)  # the removed line
+    assert not bug_caught(review_with(Comment("other.py", 21, "RIGHT", "error", "x")), files, path)
+
+
+def test_false_alarm_and_noise():
+    assert not false_alarm(review_with(Comment("a", 1, "RIGHT", "note", "x")))
+    assert false_alarm(review_with(Comment("a", 1, "RIGHT", "warning", "x")))
+    assert false_alarm(review_with(notes=[Note("a", "error", "x")]))
+    assert noisy(review_with(Comment("a", 1, "RIGHT", "note", "x"))) and not noisy(review_with())
+
+
+def test_style_caught_within_two_lines_any_severity():
+    case = next(c for c in load_cases(shared("style-cases")) if c.name == "ggml-0124b663")
+    files = parse_diff(case.positive.read_text())
+    path, (line,) = case.meta["path"], case.meta["lines"]
+    assert style_caught(review_with(Comment(path, line + 2, "RIGHT", "note", "x")), files, path, [line])
+    assert not style_caught(review_with(Comment(path, line + 3, "RIGHT", "note", "x")), files, path, [line])
+
+
+def test_eval_command_on_an_empty_folder_is_an_input_error(tmp_path):
+    result = CliRunner().invoke(main, ["eval", str(tmp_path), "--model", str(tmp_path / "none.gguf")])
+    assert result.exit_code in (2, 4)  # the model check or the empty set, each a clean error
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.model
+def test_eval_runs_the_real_model_on_two_cases(smollm2_path, tmp_path, monkeypatch):
+    for k, v in {"REVIEWER_MAX_TOKENS": "160", "REVIEWER_COMMENTS_PER_CHUNK": "2", "REVIEWER_CONTEXT": "4096"}.items():
+        monkeypatch.setenv(k, v)
+    out = tmp_path / "results.json"
+    result = CliRunner().invoke(main, ["eval", str(shared("quality-quixbugs")), "--limit", "2", "--model",
+                                       str(smollm2_path), "--results", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "| quality-quixbugs |" in result.stdout
+    data = json.loads(out.read_text())
+    (s,) = data["sets"]
+    assert len(s["cases"]) == 2 and 0 <= s["recall"] <= 1 and 0 <= s["alarm_rate"] <= 1
