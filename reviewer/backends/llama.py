@@ -36,6 +36,13 @@ class LlamaOptions:
 
 
 @dataclass(frozen=True)
+class Choice:
+    probs: dict[str, float]
+    prompt_tokens: int
+    prompt_tokens_evaluated: int
+
+
+@dataclass(frozen=True)
 class Timings:
     """llama.cpp's own counters, summed over the calls so far."""
 
@@ -100,6 +107,57 @@ class LlamaBackend:
                 completion_tokens=int(usage.get("completion_tokens", 0)),
                 seconds=time.perf_counter() - start,
             )
+
+    def choose(self, messages: list[Message], options: list[str]) -> Choice:
+        """Probabilities of each option as the model's next token after ``messages``: a verdict
+        read from the logits, one forward pass, no sampling."""
+        import numpy as np
+
+        with self._lock:
+            llm = self._load()
+            tokens = self._chat_tokens(llm, messages)
+            evaluated = self._eval_with_prefix(llm, tokens)
+            import llama_cpp
+
+            logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),))
+            firsts = {o: llm.tokenize(o.encode("utf-8"), add_bos=False, special=False)[0] for o in options}
+            values = np.array([float(logits[t]) for t in firsts.values()])
+            probs = np.exp(values - values.max())
+            probs /= probs.sum()
+            return Choice(dict(zip(options, probs.tolist())), prompt_tokens=len(tokens), prompt_tokens_evaluated=evaluated)
+
+    def _chat_tokens(self, llm: Any, messages: list[Message]) -> list[int]:
+        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+        template = llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            raise ModelError(f"{self.model_path.name} has no chat template")
+        model = llm._model
+        formatter = Jinja2ChatFormatter(
+            template=template, eos_token=model.token_get_text(llm.token_eos()), bos_token=model.token_get_text(llm.token_bos())
+        )
+        result = formatter(messages=messages)
+        return llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+
+    def _eval_with_prefix(self, llm: Any, tokens: list[int]) -> int:
+        """Evaluate ``tokens``, reusing the longest prefix already in the KV cache; returns how
+        many tokens were actually evaluated."""
+        if len(tokens) > llm.n_ctx():
+            raise ModelError(f"prompt of {len(tokens)} tokens exceeds the context of {llm.n_ctx()}")
+        prefix = 0
+        if self.options.prefix_reuse:
+            for a, b in zip(llm._input_ids, tokens):
+                if a != b:
+                    break
+                prefix += 1
+            prefix = min(prefix, len(tokens) - 1)  # at least one token runs, to get fresh logits
+        if prefix > 0 and llm._ctx.kv_cache_seq_rm(-1, prefix, -1):
+            llm.n_tokens = prefix
+        else:
+            llm.reset()
+            prefix = 0
+        llm.eval(tokens[prefix:])
+        return len(tokens) - prefix
 
     def close(self) -> None:
         with self._lock:

@@ -1,0 +1,69 @@
+"""How much signal the pairwise judge gives on a quality set, before any pipeline around it.
+
+For each case the judge sees the two versions of each modified hunk (in both orders) and gives
+p_new, the probability that the new version is the correct one. On bug.diff the new version is
+the buggy one; fix.diff holds the same two versions swapped, so p_new(fix) = 1 - p_new(bug) and
+one pass per case measures both. Prints the per-case p_new(bug) and the ROC AUC of "bug" vs "fix".
+
+    python bench/judge_signal.py ../shared/fixtures/quality-quixbugs --model qwen2.5-coder-1.5b
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from pathlib import Path
+
+from reviewer.backends.llama import LlamaBackend, LlamaOptions
+from reviewer.chunk import language_of
+from reviewer.diffparse import parse_diff
+from reviewer.eval import load_cases
+from reviewer.judge import judge_hunk
+from reviewer.models import resolve
+from reviewer.prompt import Templates
+
+
+def auc(pos: list[float], neg: list[float]) -> float:
+    """P(score of a random positive > score of a random negative), ties half."""
+    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
+    return wins / (len(pos) * len(neg)) if pos and neg else float("nan")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder", type=Path)
+    ap.add_argument("--model", default="qwen2.5-coder-1.5b")
+    ap.add_argument("--limit", type=int)
+    ap.add_argument("--out", type=Path)
+    args = ap.parse_args()
+    path, _ = resolve(args.model)
+    backend = LlamaBackend(path, LlamaOptions(context=4096))
+    templates = Templates()
+    rows = []
+    start = time.perf_counter()
+    for case in load_cases(args.folder)[: args.limit]:
+        files = parse_diff(case.positive.read_text(encoding="utf-8", errors="replace"))
+        ps = []
+        for f in files:
+            for hunk in f.hunks:
+                verdict = judge_hunk(backend, templates, f.path, language_of(f.path), hunk)
+                if verdict is not None:
+                    ps.append(verdict.p_new)
+        if not ps:
+            continue
+        p_bug = min(ps)  # the hunk whose new version looks worst
+        p_fix = min(1 - p for p in ps)  # fix.diff: the same versions, swapped
+        rows.append({"case": case.name, "p_new_bug": round(p_bug, 3), "p_new_fix": round(p_fix, 3)})
+        print(f"{case.name}: p_new(bug)={p_bug:.3f}", flush=True)
+    seconds = time.perf_counter() - start
+    bug = [1 - r["p_new_bug"] for r in rows]  # score = how bad the new version looks
+    fix = [1 - r["p_new_fix"] for r in rows]
+    acc = sum(r["p_new_bug"] < 0.5 for r in rows) / len(rows)
+    print(f"cases {len(rows)}  AUC {auc(bug, fix):.2f}  pairwise accuracy {acc:.2f}  {seconds / len(rows):.1f} s/case")
+    if args.out:
+        args.out.write_text(json.dumps({"model": args.model, "rows": rows, "auc": auc(bug, fix), "accuracy": acc}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
