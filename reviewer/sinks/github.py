@@ -83,7 +83,7 @@ class GitHubReviewSink:
         event = choose_event(self.review_event, review)
         # a verdict is given once per head (GitHub may have turned it into a COMMENT: own PR)
         verdict_done = event == "COMMENT" or any(
-            r.commit_id == pr.head_sha and F.REVIEW_MARKER[:-4] in (r.body or "")
+            r.commit_id == pr.head_sha and F.REVIEW_TAG in (r.body or "")
             for r in reviews if login is None or _author(r) == login)
         result = PostResult(duplicates=duplicates)
         if fresh or not verdict_done:
@@ -93,22 +93,22 @@ class GitHubReviewSink:
 
     # -- the review -------------------------------------------------------------------------------
     def _post_review(self, review: Review, event: str, inline, overflow, unplaced, duplicates: int) -> PostResult:
-        pr, refused = self.pr, []
+        pr, refused, run = self.pr, [], secrets.token_hex(6)
         state = {"event": event, "downgraded": False}
 
         def submit() -> dict:
-            body = F.review_body(pr.head_sha, review.model, len(inline), [
+            body = F.review_body(run, pr.head_sha, review.model, len(inline), [
                 (f"More findings ({self.max_comments} at most are placed on the diff)", _items(overflow, pr)),
                 ("Findings not on a line of the reviewed diff", _items(unplaced, pr)),
                 ("Findings GitHub refused to place on the diff", _items(refused, pr))])
             comments = [F.inline_payload(c, fp) for c, fp in inline]
             try:
-                return self._create_review(body, state["event"], comments)
+                return self._create_review(run, body, state["event"], comments)
             except UnprocessableError as exc:
                 if state["event"] == "COMMENT" or not _own_pr_refusal(exc):
                     raise
                 state.update(event="COMMENT", downgraded=True)  # GitHub: no verdict on your own PR
-                return self._create_review(body, "COMMENT", comments)
+                return self._create_review(run, body, "COMMENT", comments)
 
         try:
             data = submit()
@@ -133,9 +133,7 @@ class GitHubReviewSink:
                           rejected=len(unplaced) + len(refused), duplicates=duplicates,
                           downgraded=state["downgraded"])
 
-    def _create_review(self, body: str, event: str, comments: list[dict]) -> dict:
-        run = secrets.token_hex(6)
-        body = body.replace(F.REVIEW_MARKER, f"{F.REVIEW_MARKER[:-4]} run={run} -->", 1)
+    def _create_review(self, run: str, body: str, event: str, comments: list[dict]) -> dict:
         payload = {"commit_id": self.pr.head_sha, "body": body, "event": event, "comments": comments}
         tries: list[int] = []
 

@@ -17,7 +17,7 @@ from .report import line_url, where
 
 FP_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX) + r"fp=([0-9a-f]{16}) -->")
 SUMMARY_MARKER = f"<!-- {MARKER_PREFIX}summary -->"
-REVIEW_MARKER = f"<!-- {MARKER_PREFIX}review -->"
+REVIEW_TAG = f"<!-- {MARKER_PREFIX}review"  # the review body's marker: REVIEW_TAG run=<id> -->
 MAX_BODY = 65536  # GitHub's limit on a comment or review body
 BODY_BUDGET = 60000  # what the review body's findings may take, leaving room for the rest
 
@@ -100,14 +100,15 @@ def _indent(block: str) -> str:
     return "\n".join(("  " + line) if line else line for line in block.split("\n")) if block else ""
 
 
-def review_body(head_sha: str, model: str, inline: int, sections: Sequence[tuple[str, list[str]]]) -> str:
+def review_body(run: str, head_sha: str, model: str, inline: int,
+                sections: Sequence[tuple[str, list[str]]]) -> str:
     """The review's own text: what is inline, then the findings that are not (with links)."""
     said = f"{inline} comment{'s' if inline != 1 else ''} on the diff" if inline else "no comments on the diff"
     extra = sum(len(items) for _, items in sections)
     if extra:
         said += f", {extra} more below"
     by = f" with `{model.replace('`', '')}`" if model else ""
-    out = [REVIEW_MARKER, f"**reviewer**{by}, commit `{head_sha[:12]}`: {said}."]
+    out = [f"{REVIEW_TAG} run={run} -->", f"**reviewer**{by}, commit `{head_sha[:12]}`: {said}."]
     budget, dropped = BODY_BUDGET, 0
     for title, items in sections:
         if not items:
