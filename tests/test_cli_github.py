@@ -149,7 +149,10 @@ def test_injected_mentions_and_markers_are_neutralised(gh, monkeypatch):
 
 @pytest.mark.model
 def test_real_model_posts_once_and_rerun_adds_nothing(gh, smollm2_path, monkeypatch):
-    for k, v in {"REVIEWER_MAX_TOKENS": "160", "REVIEWER_COMMENTS_PER_CHUNK": "2", "REVIEWER_CONTEXT": "4096"}.items():
+    # small answers keep the tiny model fast; one thread keeps it fast on a busy 2-core machine
+    fast = {"REVIEWER_MAX_TOKENS": "160", "REVIEWER_COMMENTS_PER_CHUNK": "2", "REVIEWER_CONTEXT": "4096",
+            "REVIEWER_THREADS": "1"}
+    for k, v in fast.items():
         monkeypatch.setenv(k, v)
     text = shared("real-diffs", "edit-pathlib.diff").read_text()
     gh.add_pull(REPO, number=8, diff=text, title="Add pathlib support to edit", user="alice")
@@ -168,3 +171,11 @@ def test_real_model_posts_once_and_rerun_adds_nothing(gh, smollm2_path, monkeypa
     assert summary2["id"] == summary["id"]  # the summary is edited in place (or left as it is)
     for r in (result, again):
         assert TOKEN not in r.output and "Traceback" not in r.output
+
+
+def test_token_stays_out_of_verbose_output_and_logs(gh, backend, caplog):
+    caplog.set_level("DEBUG")
+    result = CliRunner().invoke(main, ["review", PR, "--github-url", gh.base_url, "--post", "-v"])
+    assert result.exit_code == 0, result.stderr
+    assert any("GET" in r.getMessage() for r in caplog.records)  # PyGithub logged its requests
+    assert TOKEN not in result.output and TOKEN not in caplog.text

@@ -257,5 +257,6 @@ def test_someone_elses_summary_marker_is_not_taken_over(gh):
     gh.add_issue_comment(REPO, 7, body="<!-- reviewer:summary --> fake", user="mallory")
     d = fetched(gh)
     result, _ = publish(gh, d, make_review(d, []))
-    assert result.summary == "created" and result.event is None
+    assert result.summary == "created" and result.event == "COMMENT"  # the head's one review: no findings
+    assert "no new findings" in gh.reviews(REPO, 7)[0]["body"]
     assert [c["user"]["login"] for c in gh.issue_comments(REPO, 7)] == ["mallory", "review-bot"]

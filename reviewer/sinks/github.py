@@ -6,7 +6,8 @@
   GitHub still answers 422, each comment is tried alone in a pending review (deleted right
   away), the accepted ones are posted and the refused ones go into the review body.
 - One summary issue comment, found by its hidden marker, is edited in place.
-- The event is COMMENT unless the trusted setting ``review_event`` asks for more.
+- One review per head commit (and per re-run that finds something new), event COMMENT unless
+  the trusted setting ``review_event`` asks for more.
 - Nothing is ever deleted or edited but the tool's own summary and its probe reviews.
 """
 
@@ -80,13 +81,13 @@ class GitHubReviewSink:
         unplaced = [(c, fp) for c, fp in fresh if not index.is_valid(c)]
         inline, overflow = placeable[: self.max_comments], placeable[self.max_comments:]
 
-        event = choose_event(self.review_event, review)
-        # a verdict is given once per head (GitHub may have turned it into a COMMENT: own PR)
-        verdict_done = event == "COMMENT" or any(
-            r.commit_id == pr.head_sha and F.REVIEW_TAG in (r.body or "")
-            for r in reviews if login is None or _author(r) == login)
+        # one review per head commit, even without findings (it says the commit was reviewed);
+        # a re-run on the same head posts a review only for findings that are new
+        head_reviewed = any(r.commit_id == pr.head_sha and F.REVIEW_TAG in (r.body or "")
+                            for r in reviews if login is None or _author(r) == login)
         result = PostResult(duplicates=duplicates)
-        if fresh or not verdict_done:
+        if fresh or not head_reviewed:
+            event = choose_event(self.review_event, review)
             result = self._post_review(review, event, inline, overflow, unplaced, duplicates)
         summary, url = self._upsert_summary(F.summary_body(review, pr.head_sha), login)
         return replace(result, summary=summary, summary_url=url)
@@ -97,7 +98,7 @@ class GitHubReviewSink:
         state = {"event": event, "downgraded": False}
 
         def submit() -> dict:
-            body = F.review_body(run, pr.head_sha, review.model, len(inline), [
+            body = F.review_body(run, pr.head_sha, review.model, len(inline), duplicates, [
                 (f"More findings ({self.max_comments} at most are placed on the diff)", _items(overflow, pr)),
                 ("Findings not on a line of the reviewed diff", _items(unplaced, pr)),
                 ("Findings GitHub refused to place on the diff", _items(refused, pr))])

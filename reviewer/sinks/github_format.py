@@ -100,13 +100,17 @@ def _indent(block: str) -> str:
     return "\n".join(("  " + line) if line else line for line in block.split("\n")) if block else ""
 
 
-def review_body(run: str, head_sha: str, model: str, inline: int,
+def review_body(run: str, head_sha: str, model: str, inline: int, known: int,
                 sections: Sequence[tuple[str, list[str]]]) -> str:
     """The review's own text: what is inline, then the findings that are not (with links)."""
-    said = f"{inline} comment{'s' if inline != 1 else ''} on the diff" if inline else "no comments on the diff"
     extra = sum(len(items) for _, items in sections)
-    if extra:
-        said += f", {extra} more below"
+    if inline or extra:
+        said = f"{inline} comment{'s' if inline != 1 else ''} on the diff" if inline else "no comments on the diff"
+        said += f", {extra} more below" if extra else ""
+    else:
+        said = "no new findings"
+    if known:
+        said += f" ({known} earlier finding{'s' if known != 1 else ''} still apply)"
     by = f" with `{model.replace('`', '')}`" if model else ""
     out = [f"{REVIEW_TAG} run={run} -->", f"**reviewer**{by}, commit `{head_sha[:12]}`: {said}."]
     budget, dropped = BODY_BUDGET, 0
