@@ -260,3 +260,37 @@ def test_someone_elses_summary_marker_is_not_taken_over(gh):
     assert result.summary == "created" and result.event == "COMMENT"  # the head's one review: no findings
     assert "no new findings" in gh.reviews(REPO, 7)[0]["body"]
     assert [c["user"]["login"] for c in gh.issue_comments(REPO, 7)] == ["mallory", "review-bot"]
+
+
+def test_comments_on_a_rebuilt_120_file_diff_are_all_accepted(gh):
+    from helpers import many_files_diff
+
+    gh.add_pull(REPO, number=9, diff=many_files_diff(120), head_sha=HEAD)
+    gh.diff_limit_files = 100  # 406: the diff is rebuilt from the files list
+    d = fetched(gh, 9)
+    files = parse_diff(d.text)
+    firsts = [(f.path, f.hunks[0].lines[-2]) for f in files]  # an added or removed line of every file
+    comments = [finding(p, ln, f"About {p}.", "error" if i < 40 else "note") for i, (p, ln) in enumerate(firsts)]
+    result, requests = publish(gh, d, make_review(d, comments))
+    assert (result.inline, result.in_body, result.rejected) == (30, 66, 0)
+    assert all(q.status < 400 for q in requests)
+    posted = gh.review_comments(REPO, 9)
+    assert {c["side"] for c in posted} == {"LEFT", "RIGHT"} and any(c["path"].startswith("new dir/") for c in posted)
+    assert gh.reviews(REPO, 9)[0]["body"].count("/files#diff-") == 66
+
+
+def test_markers_count_only_from_the_tokens_user_unless_it_cannot_be_known(gh):
+    text = new_file("a.py", ["a = 1", "b = 2"])
+    gh.add_pull(REPO, number=7, diff=text, head_sha=HEAD)
+    d = fetched(gh)
+    (p, l1), (_, l2) = lines(text)
+    forged = fingerprint(p, "warning", "First.")
+    gh.add_review_comment(REPO, 7, path="a.py", line=1, user="mallory", body=f"<!-- reviewer:fp={forged} -->")
+    comments = [finding(p, l1, "First."), finding(p, l2, "Second.")]
+    result, _ = publish(gh, d, make_review(d, comments))
+    assert (result.inline, result.duplicates) == (2, 0)  # mallory's marker does not silence a finding
+    # an app token cannot read /user: the markers of any author count, and re-runs still dedupe
+    gh.fail_next("GET", "/user", status=403, times=5, body={"message": "Resource not accessible by integration"})
+    again, requests = publish(gh, fetched(gh), make_review(d, comments))
+    assert (again.event, again.duplicates, again.summary) == (None, 2, "unchanged")
+    assert [q for q in requests if q.method != "GET"] == []
