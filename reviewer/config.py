@@ -64,6 +64,8 @@ class Settings:
     github_max_wait: float = 60.0  # seconds one GitHub call may spend waiting out rate limits and 5xx
     github_write_pause: float = 1.0  # seconds between two writes to GitHub (its secondary-limit advice)
     discover_style: bool = True
+    review_drafts: bool = False  # `reviewer action`: review draft PRs too
+    review_closed: bool = False  # `reviewer action`: let `/review` run on closed PRs
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 

@@ -93,22 +93,7 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, config_pat
         raise InputError("--post needs a pull request (OWNER/REPO#N or its URL)")
     else:
         source = make_local_source(diff, git, Path.cwd())
-    diff_input = source.fetch()
-    templates = make_templates(settings)
-    style = load_style(settings.style, templates)
-    cache = make_cache(settings)
-    backend, model_label = make_backend(settings, cache, verbose)
-    progress = make_progress()
-    try:
-        result = run_review(
-            diff_input, backend=backend, templates=templates, style=style.text,
-            options=review_options(settings), cache=cache, observer=progress,
-            model_name=model_label, style_sources=style.sources,
-        )
-    finally:
-        if progress:
-            progress.close()
-        backend.close()
+    diff_input, result, templates = review_source(source, settings, verbose)
     text = render(result, settings.format, templates)
     if output is not None:
         write_report(text, output)
@@ -122,6 +107,28 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, config_pat
         click.echo("dry run: nothing was posted to GitHub (add --post to publish the review)", err=True)
     if exceeds(result, settings.fail_on):
         sys.exit(EXIT_FINDINGS)
+
+
+def review_source(source, settings, verbose: bool, style_base: Path | None = None):
+    """Fetch a diff source and review it on the configured model: the one implementation that
+    ``reviewer review`` and ``reviewer action`` share. Returns (DiffInput, Review, Templates)."""
+    diff_input = source.fetch()
+    templates = make_templates(settings)
+    style = load_style(settings.style, templates, base=style_base)
+    cache = make_cache(settings)
+    backend, model_label = make_backend(settings, cache, verbose)
+    progress = make_progress()
+    try:
+        result = run_review(
+            diff_input, backend=backend, templates=templates, style=style.text,
+            options=review_options(settings), cache=cache, observer=progress,
+            model_name=model_label, style_sources=style.sources,
+        )
+    finally:
+        if progress:
+            progress.close()
+        backend.close()
+    return diff_input, result, templates
 
 
 def echo_post(posted, label: str) -> None:

@@ -10,7 +10,7 @@ from ..backends.base import Backend
 from ..cache import ResultCache
 from ..config import Settings
 from ..errors import GitHubError, InputError
-from ..github_client import GitHubClient, PRRef, api_base_url, discover_token, web_host
+from ..github_client import GitHubClient, PRRef, Token, api_base_url, discover_token, web_host
 from ..models import cache_dir, resolve
 from ..pipeline import ReviewOptions
 from ..prompt import Templates
@@ -86,11 +86,12 @@ def make_local_source(diff: str | None, git: str | None, cwd: Path) -> DiffSourc
 
 
 def make_github_client(settings: Settings, github_url: str | None, ref: PRRef, *, post: bool,
-                       env: Mapping[str, str] | None = None) -> GitHubClient:
-    """Token (GITHUB_TOKEN, GH_TOKEN, `gh auth token`) and API URL (--github-url, GITHUB_API_URL)."""
+                       env: Mapping[str, str] | None = None, token: Token | None = None) -> GitHubClient:
+    """Token (``token`` when given, else GITHUB_TOKEN, GH_TOKEN, `gh auth token`) and API URL
+    (--github-url, GITHUB_API_URL)."""
     env = os.environ if env is None else env
     api = api_base_url(github_url, env, ref)
-    token = discover_token(env, host=web_host(api))
+    token = token if token is not None else discover_token(env, host=web_host(api))
     if token is None and post:
         raise GitHubError("--post needs a GitHub token",
                           hint="set GITHUB_TOKEN or GH_TOKEN, or log in with `gh auth login`")
