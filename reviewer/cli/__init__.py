@@ -6,6 +6,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
+from .action import action_cmd
 from .bench import bench_cmd
 from .common import EXIT_CODES_HELP
 from .eval import eval_cmd
@@ -26,3 +27,4 @@ main.add_command(review)
 main.add_command(models_cmd)
 main.add_command(bench_cmd)
 main.add_command(eval_cmd)
+main.add_command(action_cmd)

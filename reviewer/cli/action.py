@@ -1,0 +1,187 @@
+"""`reviewer action`: the main step of action.yml, reading GitHub Actions' own environment."""
+
+from __future__ import annotations
+
+import os
+import shlex
+import sys
+from pathlib import Path
+
+import click
+
+from ..action import (
+    ActionEnv,
+    Decision,
+    annotations,
+    append_summary,
+    checkout_is_head,
+    command,
+    decide,
+    decide_pull,
+    load_event,
+    parse_bool,
+    settings_flags,
+    write_outputs,
+)
+from ..config import load_settings
+from ..errors import EXIT_FINDINGS, ConfigError, GitHubError, InputError
+from ..github_client import GitHubClient, PRRef, Token
+from ..logs import register_secret
+from ..sinks.report import render, write_report
+from . import review as review_cli
+from .common import EXIT_CODES_HELP, exceeds, guarded, setup_logging
+from .wiring import make_github_client, make_github_sink, make_pr_source
+
+# `reviewer review` flags that `extra-args` may carry: the model and how it runs, nothing that
+# reads files (config, style) or changes what is posted
+EXTRA_ARGS = ("model", "backend", "base_url", "context", "threads", "gpu_layers", "batch", "flash_attn", "jobs",
+              "no_cache", "verbose")
+
+
+def parse_extra_args(text: str) -> dict:
+    """``extra-args`` split like a shell would, parsed as the allowed `reviewer review` flags."""
+    params = [p for p in review_cli.review.params if p.name in EXTRA_ARGS]
+    allowed = ", ".join(sorted(o for p in params for o in p.opts if o.startswith("--")))
+    try:
+        args = shlex.split(text)
+        ctx = click.Command("extra-args", params=params, add_help_option=False).make_context("extra-args", args)
+    except ValueError as exc:
+        raise InputError(f"input extra-args: {exc}") from None
+    except click.UsageError as exc:
+        raise InputError(f"input extra-args: {exc.format_message()}", hint=f"allowed there: {allowed}") from None
+    return dict(ctx.params)
+
+
+def notice(text: str) -> None:
+    click.echo(command("notice", text, title="reviewer"))
+
+
+def github_token(inputs, env) -> Token | None:
+    """The github-token input, else GITHUB_TOKEN / GH_TOKEN; never `gh auth token` (on a
+    workstation runner that would be its owner's personal login)."""
+    for value, source in ((inputs.get("github-token"), "the github-token input"),
+                          (env.get("GITHUB_TOKEN"), "GITHUB_TOKEN"), (env.get("GH_TOKEN"), "GH_TOKEN")):
+        if value and value.strip():
+            register_secret(value.strip())
+            return Token(value.strip(), source)
+    return None
+
+
+def reads_checkout(settings, config_input: str | None) -> bool:
+    """Whether these settings take anything from the files of the workspace."""
+    from_file = any(o not in ("flag", "env", "default") for o in settings.origins.values())
+    return bool(config_input or from_file or settings.style or settings.templates)
+
+
+def fetch_pull(client: GitHubClient, ref: PRRef) -> dict:
+    path = f"/repos/{ref.full_name}/pulls/{ref.number}"
+    return client.call(f"fetching {ref}", lambda: client.requester.requestJsonAndCheck("GET", path)[1],
+                       target=str(ref))
+
+
+def finish_skip(env: ActionEnv, decision: Decision) -> None:
+    notice(decision.notice)
+    if env.step_summary is not None:
+        append_summary(env.step_summary, f"**reviewer**: {decision.notice}\n")
+    if env.output is not None:
+        write_outputs(env.output, {"comments": "0", "report": "", "skipped": "true"})
+
+
+@click.command("action", epilog=EXIT_CODES_HELP)
+@click.option("-v", "--verbose", is_flag=True, help="Details: llama.cpp's logs, tracebacks.")
+@guarded
+def action_cmd(verbose):
+    """Review the pull request of a GitHub Actions event: the step that action.yml runs.
+
+    \b
+    Reads GITHUB_EVENT_NAME, GITHUB_EVENT_PATH, GITHUB_REPOSITORY, GITHUB_API_URL,
+    GITHUB_WORKSPACE, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT and the inputs as GitHub passes
+    them (INPUT_MODEL, INPUT_GITHUB-TOKEN, INPUT_POST, INPUT_FAIL-ON, INPUT_CONFIG,
+    INPUT_STYLE, INPUT_MAX-COMMENTS, INPUT_EXTRA-ARGS, INPUT_REVIEW-DRAFTS, INPUT_REVIEW-CLOSED),
+    so a local rehearsal with the same variables runs exactly what the step runs.
+    See docs/github-action.md.
+    """
+    env = ActionEnv.from_env(os.environ, Path.cwd())
+    inputs = env.inputs
+    token = github_token(inputs, os.environ)  # registered with the redaction before any log line
+    flags = parse_extra_args(inputs.get("extra-args", ""))
+    verbose = bool(flags.pop("verbose", False) or verbose or env.debug)
+    setup_logging(verbose)
+    post = parse_bool(inputs.get("post"), "post", default=True)
+    flags.update(settings_flags(inputs))
+    config = inputs.get("config")
+    config_path = env.workspace / config if config else None
+    flags["cache"] = False if flags.pop("no_cache", False) else None
+    settings = load_settings(flags, config_path=config_path, cwd=env.workspace)
+
+    decision = decide(env.event_name, load_event(env.event_path), drafts=settings.review_drafts,
+                      closed=settings.review_closed)
+    if not decision.review:
+        return finish_skip(env, decision)
+    assert decision.repo is not None and decision.number is not None
+    if env.repository and env.repository.lower() != decision.repo.lower():
+        raise InputError(f"the event is about {decision.repo} but GITHUB_REPOSITORY is {env.repository}")
+    if token is None:
+        raise GitHubError("no GitHub token", hint="set the github-token input (default: the workflow's "
+                          "github.token) or GITHUB_TOKEN")
+    owner, name = decision.repo.split("/")
+    ref = PRRef(owner, name, decision.number)
+    client = make_github_client(settings, env.api_url, ref, post=post, env={}, token=token)
+    if decision.pull is None:  # a /review comment: the payload has no PR details
+        decision = decide_pull(decision, fetch_pull(client, ref), drafts=settings.review_drafts,
+                               closed=settings.review_closed)
+        if not decision.review:
+            return finish_skip(env, decision)
+    if checkout_is_head(env.workspace, decision.head_sha):
+        if reads_checkout(settings, config):
+            raise ConfigError(f"the workspace {env.workspace} holds the pull request's own code; config and "
+                              "style are read only from a trusted checkout",
+                              hint="check out the base branch (actions/checkout with ref: "
+                                   "${{ github.event.pull_request.base.sha }}), or nothing")
+        click.echo(command("warning", "the workspace is the pull request's code; nothing is read from it",
+                           title="reviewer"))
+    notice(decision.notice)
+
+    diff_input, result, templates = review_cli.review_source(make_pr_source(client, ref), settings, verbose,
+                                                              style_base=env.workspace)
+    report = env.report_path(ref.number)
+    write_report(render(result, "markdown", templates), report)
+    click.echo(f"report written to {report}", err=True)
+
+    failure, footer, annotate = None, "", True
+    if decision.read_only:
+        footer = "not posted: the pull request comes from a fork, whose token cannot write"
+    elif not post:
+        footer = "not posted (post: false)"
+    else:
+        try:
+            posted = make_github_sink(client, settings, diff_input.text).publish(result)
+            review_cli.echo_post(posted, diff_input.label)
+            footer, annotate = posted_line(posted), False
+        except GitHubError as exc:
+            if getattr(exc, "status", None) != 403:
+                failure, footer = exc, f"posting failed: {exc.message}"
+            else:  # a read-only token (fork PRs, restricted default permissions)
+                footer = f"not posted: {exc.message}"
+    findings = len(result.comments) + len(result.notes)
+    if annotate:
+        footer += "; the findings are shown as annotations" if findings else ""
+        click.echo(command("warning", footer, title="reviewer"))
+        for line in annotations(result, settings.max_comments):
+            click.echo(line)
+    if env.step_summary is not None:
+        append_summary(env.step_summary, report.read_text(encoding="utf-8"), f"\n---\n_reviewer: {footer}._\n",
+                       report=report)
+    if env.output is not None:
+        write_outputs(env.output, {"comments": str(findings), "report": str(report), "skipped": "false"})
+    if failure is not None:
+        raise failure
+    if exceeds(result, settings.fail_on):
+        click.echo(f"findings at or above fail-on ({settings.fail_on}): exit {EXIT_FINDINGS}", err=True)
+        sys.exit(EXIT_FINDINGS)
+
+
+def posted_line(posted) -> str:
+    if posted.event is None:
+        return f"nothing new to post ({posted.duplicates} findings already on the pull request)"
+    return f"posted a {posted.event} review with {posted.inline} inline comments ({posted.review_url})"
