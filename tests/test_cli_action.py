@@ -36,14 +36,14 @@ class Runner:
         self.workspace.mkdir()
         self.summary, self.output = tmp_path / "step_summary.md", tmp_path / "github_output"
 
-    def __call__(self, event: str, data: dict, **inputs: str):
+    def __call__(self, event: str, data: dict, env: dict | None = None, **inputs: str):
         event_path = self.tmp / "event.json"
         event_path.write_text(json.dumps(data), encoding="utf-8")
         env = {"GITHUB_ACTIONS": "true", "CI": "true", "GITHUB_EVENT_NAME": event,
                "GITHUB_EVENT_PATH": str(event_path), "GITHUB_REPOSITORY": REPO, "GITHUB_API_URL": self.fake.base_url,
                "GITHUB_STEP_SUMMARY": str(self.summary), "GITHUB_OUTPUT": str(self.output),
                "GITHUB_WORKSPACE": str(self.workspace), "RUNNER_TEMP": str(self.tmp), "GITHUB_RUN_ID": "1001",
-               "GITHUB_TOKEN": None, "GH_TOKEN": None}
+               "GITHUB_TOKEN": None, "GH_TOKEN": None, **(env or {})}
         given = {"github-token": TOKEN, "post": "true", **{k.replace("_", "-"): v for k, v in inputs.items()}}
         for name in {*INPUTS, *given}:
             env[f"INPUT_{name.upper()}"] = given.get(name, "")
@@ -218,6 +218,27 @@ def test_other_posting_errors_still_write_summary_then_exit_5(run, echo, gh):
     result = run("pull_request", payload("pull_request.opened.payload.json"))
     assert result.exit_code == 5 and "error: repository or PR not found" in result.stderr
     assert "posting failed" in run.summary.read_text() and int(run.outputs["comments"]) > 2
+
+
+def test_post_false_is_a_dry_run_with_annotations(run, echo):
+    result = run("pull_request", payload("pull_request.opened.payload.json"), post="false")
+    assert result.exit_code == 0, result.output
+    assert {q.method for q in run.fake.requests} == {"GET"} and run.fake.writes == []
+    assert len(re.findall(r"^::warning file=", result.stdout, re.M)) == int(run.outputs["comments"]) > 2
+    assert "not posted (post: false)" in run.summary.read_text()
+
+
+def test_without_a_token(run, echo):
+    result = run("pull_request", payload("pull_request.opened.payload.json"), github_token="")
+    assert result.exit_code == 5 and "error: no GitHub token" in result.stderr and run.fake.requests == []
+
+
+def test_token_stays_out_of_debug_output_and_logs(run, echo, caplog):
+    caplog.set_level("DEBUG")
+    result = run("pull_request", payload("pull_request.opened.payload.json"), env={"RUNNER_DEBUG": "1"})
+    assert result.exit_code == 0, result.output
+    assert any("GET" in r.getMessage() for r in caplog.records)  # PyGithub logged its requests
+    assert TOKEN not in caplog.text and TOKEN not in run.summary.read_text() and TOKEN not in run.output.read_text()
 
 
 def test_fail_on_sets_the_exit_status_after_posting(run, echo):
