@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import time
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from reviewer.backends.llama import LlamaBackend, LlamaOptions
 from reviewer.chunk import language_of
 from reviewer.diffparse import parse_diff
 from reviewer.eval import load_cases
-from reviewer.judge import judge_hunk
+from reviewer.judge import judge_hunk, versions
 from reviewer.models import resolve
 from reviewer.prompt import Templates
 
@@ -36,9 +37,11 @@ def main() -> None:
     ap.add_argument("--model", default="qwen2.5-coder-1.5b")
     ap.add_argument("--limit", type=int)
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--threads", type=int)
+    ap.add_argument("--method", choices=["pairwise", "likelihood"], default="pairwise")
     args = ap.parse_args()
     path, _ = resolve(args.model)
-    backend = LlamaBackend(path, LlamaOptions(context=4096))
+    backend = LlamaBackend(path, LlamaOptions(context=4096, threads=args.threads))
     templates = Templates()
     rows = []
     start = time.perf_counter()
@@ -47,6 +50,14 @@ def main() -> None:
         ps = []
         for f in files:
             for hunk in f.hunks:
+                if args.method == "likelihood":
+                    pair = versions(hunk)
+                    if pair is not None:
+                        old, new = pair
+                        ll_old, _ = backend.loglik(f"# {f.path}\n", old + "\n")
+                        ll_new, _ = backend.loglik(f"# {f.path}\n", new + "\n")
+                        ps.append(1 / (1 + math.exp(max(-50.0, min(50.0, ll_old - ll_new)))))
+                    continue
                 verdict = judge_hunk(backend, templates, f.path, language_of(f.path), hunk)
                 if verdict is not None:
                     ps.append(verdict.p_new)

@@ -132,6 +132,37 @@ class LlamaBackend:
             probs /= probs.sum()
             return Choice(dict(zip(options, probs.tolist())), prompt_tokens=len(tokens), prompt_tokens_evaluated=evaluated)
 
+    def loglik(self, prefix: str, text: str) -> tuple[float, int]:
+        """Sum of the log-probabilities of ``text``'s tokens after ``prefix`` (raw text, no chat
+        template), and how many tokens that is."""
+        import llama_cpp
+        import numpy as np
+
+        with self._lock:
+            llm = self._load()
+            head = llm.tokenize(prefix.encode("utf-8"), add_bos=True, special=False)
+            tokens = head + llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+            if len(tokens) > llm.n_ctx():
+                raise ModelError(f"text of {len(tokens)} tokens exceeds the context of {llm.n_ctx()}")
+            llm.reset()
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            n_vocab = llm.n_vocab()
+            total = 0.0
+            for start in range(0, len(tokens), llm.n_batch):
+                batch = tokens[start : start + llm.n_batch]
+                llm._batch.set_batch(batch=batch, n_past=start, logits_all=True)
+                llm._ctx.decode(llm._batch)
+                for i in range(len(batch)):
+                    position = start + i
+                    if position + 1 < len(head) or position + 1 >= len(tokens):
+                        continue
+                    logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, i), shape=(n_vocab,))
+                    top = logits.max()
+                    total += float(logits[tokens[position + 1]] - top - np.log(np.exp(logits - top).sum()))
+            llm.reset()  # the KV cache no longer matches llm's own record of its tokens
+            llm._ctx.kv_cache_seq_rm(-1, 0, -1)
+            return total, len(tokens) - len(head)
+
     def _chat_tokens(self, llm: Any, messages: list[Message]) -> list[int]:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
