@@ -201,6 +201,7 @@ class Drafter:
         cache: ResultCache | None = None,
         model_identity: Callable[[], str] | None = None,
         answer_settings: dict[str, Any] | None = None,
+        path_rules: Callable[[str], str] | None = None,
     ):
         self.backend = backend
         self.templates = templates
@@ -212,15 +213,21 @@ class Drafter:
         self._identity = model_identity or backend.identity
         self._template_hash = templates.fingerprint()
         self._answer_settings = {**(answer_settings or {}), "max_items": max_items, "max_tokens": max_tokens}
+        self.path_rules = path_rules  # the style rules for one path only (the chunk prompt)
+
+    def rules(self, chunk: Chunk) -> str:
+        return self.path_rules(chunk.path) if self.path_rules is not None else ""
 
     def messages(self, chunk: Chunk) -> list[Message]:
         return [
             {"role": "system", "content": self.system_prompt},
-            {"role": "user", "content": self.templates.chunk_prompt(chunk)},
+            {"role": "user", "content": self.templates.chunk_prompt(chunk, self.rules(chunk))},
         ]
 
     def key(self, chunk: Chunk) -> str:
-        return chunk_key(self._identity(), self.system_prompt, self._template_hash, self._answer_settings, chunk)
+        rules = self.rules(chunk)
+        prompt = self.system_prompt + ("\0" + rules if rules else "")  # no rules: the key is as before
+        return chunk_key(self._identity(), prompt, self._template_hash, self._answer_settings, chunk)
 
     def cached(self, chunk: Chunk) -> ChunkResult | None:
         if self.cache is None:

@@ -17,6 +17,8 @@ from .chunk import DEFAULT_IGNORE, estimate_tokens, make_chunks, select_files
 from .diffparse import parse_diff
 from .draft import ChunkResult, Drafter
 from .prompt import Templates
+from .style import StyleGuide
+from .style.applied import apply_style
 from .types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Review, Stats
 
 # room for the chat template's own tokens around the messages
@@ -69,11 +71,11 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def summarize(templates: Templates, files, comments, notes, failed, skipped, stats) -> str:
+def summarize(templates: Templates, files, comments, notes, failed, skipped, stats, pr_checks=()) -> str:
     counts = [(s, n) for s in ("error", "warning", "note") if (n := sum(1 for c in comments if c.severity == s))]
     return templates.render(
         "summary.j2", files=files, comments=comments, notes=notes, failed=failed, skipped=skipped,
-        stats=stats, counts=counts,
+        stats=stats, counts=counts, pr_checks=pr_checks,
     ).strip()
 
 
@@ -82,7 +84,7 @@ def run_review(
     *,
     backend: Backend,
     templates: Templates,
-    style: str,
+    style: str | StyleGuide,
     options: ReviewOptions = ReviewOptions(),
     cache: ResultCache | None = None,
     observer: Observer | None = None,
@@ -91,19 +93,24 @@ def run_review(
     clock: Callable[[], float] = time.monotonic,
 ) -> Review:
     started = clock()
-    files, skipped = select_files(parse_diff(diff.text), (*DEFAULT_IGNORE, *options.ignore))
+    parsed = parse_diff(diff.text)
+    files, skipped = select_files(parsed, (*DEFAULT_IGNORE, *options.ignore))
     skipped = [*diff.skipped, *skipped]
-    system_prompt = templates.system_prompt(style, diff.pr)
+    applied = apply_style(style, files, parsed, diff.pr, options.context, style_sources)
+    rules_tokens = applied.rules_tokens
+    system_prompt = templates.system_prompt(applied.text, diff.pr)
     system_tokens = estimate_tokens(system_prompt) + TEMPLATE_OVERHEAD
-    budget = max(64, options.context - system_tokens - options.max_tokens - TEMPLATE_OVERHEAD)
+    budget = max(64, options.context - system_tokens - rules_tokens - options.max_tokens - TEMPLATE_OVERHEAD)
     chunks = make_chunks(files, budget=budget, target=options.chunk_tokens)
 
     drafter = Drafter(
         backend, templates, system_prompt, max_items=options.comments_per_chunk,
         max_tokens=options.max_tokens, cache=cache, answer_settings=options.answer_settings,
+        path_rules=applied.path_rules,
     )
     if chunks:
         longest = max(c.tokens for c in chunks) + system_tokens + options.max_tokens + 2 * TEMPLATE_OVERHEAD
+        longest += rules_tokens
         backend.prepare(min(longest, options.context))
     if observer:
         observer.started(len(chunks))
@@ -123,7 +130,7 @@ def run_review(
         seconds=round(clock() - started, 3),
     )
     reviewed = tuple(dict.fromkeys(c.path for c in chunks))
-    summary = summarize(templates, reviewed, comments, notes, failed, skipped, stats)
+    summary = summarize(templates, reviewed, comments, notes, failed, skipped, stats, applied.pr_checks)
     return Review(
         comments=tuple(comments),
         summary=summary,
@@ -135,7 +142,8 @@ def run_review(
         label=diff.label,
         model=model_name,
         pr=diff.pr,
-        style_sources=tuple(style_sources),
+        style_sources=applied.sources,
+        pr_checks=applied.pr_checks,
     )
 
 

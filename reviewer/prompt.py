@@ -93,8 +93,10 @@ class Templates:
     def system_prompt(self, style: str, pr: PullRequest | None) -> str:
         return self.render("system.j2", style=style.strip(), pr=pr).strip() + "\n"
 
-    def chunk_prompt(self, chunk: Chunk) -> str:
-        return self.render("chunk.j2", chunk=chunk, hunks=[hunk_view(h) for h in chunk.hunks]).strip("\n") + "\n"
+    def chunk_prompt(self, chunk: Chunk, rules: str = "") -> str:
+        """``rules``: the style rules for this chunk's path only (empty: the prompt is unchanged)."""
+        return self.render("chunk.j2", chunk=chunk, hunks=[hunk_view(h) for h in chunk.hunks],
+                           rules=rules.strip()).strip("\n") + "\n"
 
 
 def numbered(line: DiffLine) -> str:

@@ -163,6 +163,17 @@ class Completion:
 
 
 @dataclass(frozen=True)
+class PRCheck:
+    """A rule about the pull request itself (title, description, tests), checked once per PR
+    without the model; ``rule`` cites the section, ``quote`` is the rule's own words."""
+
+    check: str  # "title" | "description" | "tests"
+    message: str
+    rule: str
+    quote: str
+
+
+@dataclass(frozen=True)
 class Review:
     comments: tuple[Comment, ...]
     summary: str
@@ -175,3 +186,4 @@ class Review:
     model: str = ""
     pr: PullRequest | None = None
     style_sources: tuple[str, ...] = field(default=())
+    pr_checks: tuple[PRCheck, ...] = ()

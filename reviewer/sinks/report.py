@@ -43,6 +43,7 @@ def to_json(review: Review) -> dict[str, Any]:
         "files": list(review.files),
         "model": review.model,
         "style_sources": list(review.style_sources),
+        "pr_checks": [asdict(c) for c in review.pr_checks],
         "pr": asdict(review.pr) if review.pr else None,
     }
 
