@@ -12,6 +12,7 @@ from .common import EXIT_CODES_HELP
 from .eval import eval_cmd
 from .models import models_cmd
 from .review import review
+from .style import style_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
@@ -28,3 +29,4 @@ main.add_command(models_cmd)
 main.add_command(bench_cmd)
 main.add_command(eval_cmd)
 main.add_command(action_cmd)
+main.add_command(style_cmd)

@@ -30,7 +30,7 @@ from ..logs import register_secret
 from ..sinks.report import render, write_report
 from . import review as review_cli
 from .common import EXIT_CODES_HELP, exceeds, guarded, setup_logging
-from .wiring import make_github_client, make_github_sink, make_pr_source
+from .wiring import make_github_client, make_github_sink, make_pr_source, make_style_root
 
 # `reviewer review` flags that `extra-args` may carry: the model and how it runs, nothing that
 # reads files (config, style) or changes what is posted
@@ -132,7 +132,8 @@ def action_cmd(verbose):
                                closed=settings.review_closed)
         if not decision.review:
             return finish_skip(env, decision)
-    if checkout_is_head(env.workspace, decision.head_sha):
+    head_checkout = checkout_is_head(env.workspace, decision.head_sha)
+    if head_checkout:
         if reads_checkout(settings, config):
             raise ConfigError(f"the workspace {env.workspace} holds the pull request's own code; config and "
                               "style are read only from a trusted checkout",
@@ -142,8 +143,9 @@ def action_cmd(verbose):
                            title="reviewer"))
     notice(decision.notice)
 
+    style_root = None if head_checkout else make_style_root(settings, env.workspace)  # the base checkout's rules
     diff_input, result, templates = review_cli.review_source(make_pr_source(client, ref), settings, verbose,
-                                                              style_base=env.workspace)
+                                                              style_base=env.workspace, style_root=style_root)
     report = env.report_path(ref.number)
     write_report(render(result, "markdown", templates), report)
     click.echo(f"report written to {report}", err=True)

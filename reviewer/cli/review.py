@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
+from ..action import checkout_is_head
 from ..config import load_settings
 from ..errors import EXIT_FINDINGS, InputError
 from ..github_client import parse_pr_ref
 from ..pipeline import run_review
 from ..sinks.report import render, write_report
-from ..style import load_style
+from ..style import DirectoryRoot, load_style
 from .common import EXIT_CODES_HELP, exceeds, guarded, setup_logging
 from .progress import make_progress
 from .wiring import (
@@ -22,6 +23,7 @@ from .wiring import (
     make_github_sink,
     make_local_source,
     make_pr_source,
+    make_style_root,
     make_templates,
     review_options,
 )
@@ -40,7 +42,7 @@ def model_options(func):
         click.option("--batch", type=int, metavar="TOKENS", help="Prompt batch size."),
         click.option("--flash-attn/--no-flash-attn", default=None, help="Flash attention."),
         click.option("--jobs", "-j", type=int, metavar="N", help="Concurrent requests to a server backend."),
-        click.option("--style", "style", multiple=True, metavar="FILE", help="Style guide file (repeatable); replaces the default guide."),
+        click.option("--style", "style", multiple=True, metavar="FILE", help="Style guide file (repeatable); replaces the rules found in the repository."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.toml or [tool.reviewer] in pyproject.toml)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),
         click.option("-v", "--verbose", is_flag=True, help="Details: llama.cpp's logs, tracebacks."),
@@ -82,7 +84,7 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, config_pat
     setup_logging(verbose)
     flags.update(format=fmt, fail_on=fail_on)
     settings = settings_from(flags, config_path)
-    client = None
+    client, ref = None, None
     if target is not None:
         if diff is not None or git is not None:
             raise InputError("give a pull request or --diff/--git, not both")
@@ -93,7 +95,8 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, config_pat
         raise InputError("--post needs a pull request (OWNER/REPO#N or its URL)")
     else:
         source = make_local_source(diff, git, Path.cwd())
-    diff_input, result, templates = review_source(source, settings, verbose)
+    style_root = make_style_root(settings, Path.cwd(), git_range=git, pr_repo=ref.full_name if ref else None)
+    diff_input, result, templates = review_source(source, settings, verbose, style_root=style_root)
     text = render(result, settings.format, templates)
     if output is not None:
         write_report(text, output)
@@ -109,20 +112,24 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, config_pat
         sys.exit(EXIT_FINDINGS)
 
 
-def review_source(source, settings, verbose: bool, style_base: Path | None = None):
+def review_source(source, settings, verbose: bool, style_base: Path | None = None, style_root=None):
     """Fetch a diff source and review it on the configured model: the one implementation that
-    ``reviewer review`` and ``reviewer action`` share. Returns (DiffInput, Review, Templates)."""
+    ``reviewer review`` and ``reviewer action`` share. Returns (DiffInput, Review, Templates).
+    ``style_root``: where to discover the repository's rules (see ``make_style_root``)."""
     diff_input = source.fetch()
     templates = make_templates(settings)
-    style = load_style(settings.style, templates, base=style_base)
+    pr = diff_input.pr
+    if isinstance(style_root, DirectoryRoot) and pr is not None and checkout_is_head(style_root.path, pr.head_sha):
+        style_root = None  # the work tree is the pull request's own code
+    style = load_style(settings.style, templates, base=style_base, root=style_root)
     cache = make_cache(settings)
     backend, model_label = make_backend(settings, cache, verbose)
     progress = make_progress()
     try:
         result = run_review(
-            diff_input, backend=backend, templates=templates, style=style.text,
+            diff_input, backend=backend, templates=templates, style=style,
             options=review_options(settings), cache=cache, observer=progress,
-            model_name=model_label, style_sources=style.sources,
+            model_name=model_label,
         )
     finally:
         if progress:

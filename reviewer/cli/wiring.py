@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 from collections.abc import Mapping
 from pathlib import Path
 
 from ..backends.base import Backend
 from ..cache import ResultCache
-from ..config import Settings
+from ..config import Settings, repo_root
 from ..errors import GitHubError, InputError
 from ..github_client import GitHubClient, PRRef, Token, api_base_url, discover_token, web_host
 from ..models import cache_dir, resolve
@@ -18,6 +20,7 @@ from ..sources import DiffSource
 from ..sinks.github import GitHubReviewSink
 from ..sources.github import PullRequestSource
 from ..sources.local import GitRange, PatchFile, Stdin
+from ..style import DirectoryRoot, GitRefRoot, StyleRoot
 
 
 def make_cache(settings: Settings) -> ResultCache | None:
@@ -85,7 +88,7 @@ def make_local_source(diff: str | None, git: str | None, cwd: Path) -> DiffSourc
     raise InputError("nothing to review: give --diff PATH, --diff - (stdin), --git RANGE or a pull request (owner/repo#N)")
 
 
-def make_github_client(settings: Settings, github_url: str | None, ref: PRRef, *, post: bool,
+def make_github_client(settings: Settings, github_url: str | None, ref: PRRef | None, *, post: bool,
                        env: Mapping[str, str] | None = None, token: Token | None = None) -> GitHubClient:
     """Token (``token`` when given, else GITHUB_TOKEN, GH_TOKEN, `gh auth token`) and API URL
     (--github-url, GITHUB_API_URL)."""
@@ -105,3 +108,39 @@ def make_pr_source(client: GitHubClient, ref: PRRef) -> PullRequestSource:
 def make_github_sink(client: GitHubClient, settings: Settings, diff_text: str) -> GitHubReviewSink:
     return GitHubReviewSink(client, diff_text, max_comments=settings.max_comments,
                             review_event=settings.review_event)
+
+
+def range_base(spec: str) -> str:
+    """The base side of a git range: ``A`` of ``A..B`` and ``A...B`` (``HEAD`` when empty), or ``REF``."""
+    spec = spec.strip()
+    for sep in ("...", ".."):
+        if sep in spec:
+            return spec.split(sep, 1)[0] or "HEAD"
+    return spec
+
+
+def is_checkout_of(top: Path, repo: str) -> bool:
+    """Whether a remote of the git work tree ``top`` is the GitHub repository ``owner/name``."""
+    try:
+        out = subprocess.run(["git", "remote", "-v"], cwd=top, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    pattern = re.compile(rf"[/:]{re.escape(repo)}(?:\.git)?/?\s", re.I)
+    return out.returncode == 0 and bool(pattern.search(out.stdout + "\n"))
+
+
+def make_style_root(settings: Settings, cwd: Path, *, git_range: str | None = None, pr_repo: str | None = None,
+                    ref: str | None = None) -> StyleRoot | None:
+    """Where the repository's own rules are discovered, or None: the checkout's work tree; the
+    base of ``--git A..B`` or ``ref`` (a commit, whatever the work tree holds); for a pull
+    request by reference, the checkout only when it is one of that repository. Never the PR's
+    head (``review_source`` also refuses a work tree checked out at it). Explicit style files
+    (``--style``, ``style = [...]``) and ``discover_style = false`` turn discovery off."""
+    if settings.style or not settings.discover_style:
+        return None
+    top = repo_root(cwd)
+    if ref is not None or git_range is not None:
+        return GitRefRoot(top, ref if ref is not None else range_base(git_range or ""))
+    if pr_repo is not None and not is_checkout_of(top, pr_repo):
+        return None
+    return DirectoryRoot(top)
