@@ -64,7 +64,7 @@ def _file_diff(pf) -> FileDiff:
         status = "modified"
     path = target or source or pf.path
     old_path = source if status == "renamed" else None
-    hunks = tuple(_hunk(h) for h in pf)
+    hunks = tuple(_hunk(h, path) for h in pf)
     added = sum(1 for h in hunks for line in h.lines if line.kind == "+")
     removed = sum(1 for h in hunks for line in h.lines if line.kind == "-")
     return FileDiff(
@@ -78,7 +78,7 @@ def _file_diff(pf) -> FileDiff:
     )
 
 
-def _hunk(h) -> Hunk:
+def _hunk(h, path: str) -> Hunk:
     lines = []
     for line in h:
         kind = line.line_type
@@ -95,6 +95,9 @@ def _hunk(h) -> Hunk:
                 new_line=line.target_line_no if kind != "-" else None,
             )
         )
+        if 0 in (lines[-1].old_line, lines[-1].new_line):  # "@@ -0,0 +0,1 @@": files have no line 0
+            header = f"@@ -{h.source_start},{h.source_length} +{h.target_start},{h.target_length} @@"
+            raise InputError(f"malformed diff: the hunk {header} of {path} has a line numbered 0")
     return Hunk(
         old_start=h.source_start,
         old_count=h.source_length,
