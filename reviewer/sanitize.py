@@ -1,10 +1,14 @@
 """Making untrusted text (model output, PR text) safe to show and to post.
 
 - @mentions and team mentions are neutralised with a zero-width space after the ``@`` so
-  GitHub pings nobody;
+  GitHub pings nobody: every ``@`` that GitHub could read as one, inside code spans too (what
+  GitHub's renderer takes for code is where sanitisers go wrong: a backtick also closes a span),
+  and the HTML entities of ``@`` (``&#64;``, ``&commat;``) that its renderer would decode;
 - HTML comments are removed (they hide text, and the tool's own markers are HTML comments);
 - anything that looks like the tool's own hidden marker is removed, so model text cannot
-  forge a fingerprint and make the tool skip or edit the wrong comment.
+  forge a fingerprint and make the tool skip or edit the wrong comment;
+- text posted to GitHub (``for_github``) also has every ``<`` outside code escaped, so no HTML
+  tag, of any kind, reaches the page.
 """
 
 from __future__ import annotations
@@ -16,13 +20,74 @@ ZWSP = "\u200b"
 
 _HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.S)
 _MARKER_LIKE = re.compile(r"<!--\s*reviewer:[^>]*>?|reviewer:fp=[0-9a-f]+|reviewer:summary", re.I)
-# an @ that starts a GitHub login or org/team (not part of an e-mail address or a word)
-_MENTION = re.compile(r"(?<![\w.`/@])@(?=[A-Za-z0-9][A-Za-z0-9-]*(?:/[A-Za-z0-9_.-]+)?)")
+# an @ that GitHub may take for a mention of a login or an org/team. GitHub looks for "@login"
+# not after an ASCII word character in the rendered text, where markdown's "_" and "*" are gone
+# and character references are decoded; so every "@" not after an ASCII letter or digit (an
+# e-mail's name@host stays) and before a letter, a digit or a "&" (as in "@&#111;ctocat") is,
+# even after a backtick, a dot, a slash or a non-ASCII letter
+_MENTION = re.compile(r"(?<![A-Za-z0-9])@(?=[A-Za-z0-9&])")
+# "@" written as an HTML character reference, which GitHub's renderer turns back into "@"
+_AT_ENTITY = re.compile(r"&(?:#0*64(?![0-9])|#[xX]0*40(?![0-9A-Fa-f])|commat);?")
+# what GitHub renders as code, recognised conservatively: whatever is taken for code here is code
+# for GitHub too (the other misread, code taken for prose, only shows a "&lt;" in it). A fenced
+# block between two fence lines of the same character (lines end at "\n" only; a backtick
+# fence's opening line has no other backtick), or a backtick span on one line, with no pipe (a
+# table cell ends at "|", even inside a span) and not opened by an escaped backtick.
+_FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}(?=[^`\n]*\n?$)|~{3,})")
+_CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)[^\n|]*?(?<!`)\1(?!`)")
 _UNSAFE_TAGS = re.compile(r"</?(script|style|iframe|object|embed|img|details|summary)\b[^>]*>", re.I)
 
 
 def neutralise_mentions(text: str) -> str:
+    text = _AT_ENTITY.sub("@", text)
     return _MENTION.sub("@" + ZWSP, text)
+
+
+def _code_regions(text: str) -> list[tuple[int, int]]:
+    """(start, end) of the fenced blocks and code spans of ``text``, in order."""
+    regions: list[tuple[int, int]] = []
+    lines = re.findall(r"[^\n]*\n|[^\n]+$", text)
+    offset, i, prose_start = 0, 0, 0
+    starts = []
+    for line in lines:
+        starts.append(offset)
+        offset += len(line)
+    starts.append(offset)
+
+    def spans(lo: int, hi: int) -> None:
+        regions.extend((lo + m.start(), lo + m.end()) for m in _CODE_SPAN.finditer(text, 0, hi) if m.start() >= lo)
+
+    while i < len(lines):
+        m = _FENCE_OPEN.match(lines[i])
+        if m:
+            fence = m.group(1)
+            close = re.compile(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*\r?\n?$")
+            end = next((j for j in range(i + 1, len(lines)) if close.match(lines[j])), None)
+            if end is not None:
+                spans(prose_start, starts[i])
+                regions.append((starts[i], starts[end + 1]))
+                i = end + 1
+                prose_start = starts[i]
+                continue
+        i += 1
+    spans(prose_start, len(text))
+    return regions
+
+
+def escape_html(text: str) -> str:
+    """Every ``<`` outside code becomes ``&lt;``: no tag, comment or autolink survives."""
+    out, last = [], 0
+    for start, end in _code_regions(text):
+        out.append(text[last:start].replace("<", "&lt;"))
+        out.append(text[start:end])
+        last = end
+    out.append(text[last:].replace("<", "&lt;"))
+    return "".join(out)
+
+
+def for_github(text: str, limit: int = 4000) -> str:
+    """Model or PR-author text as it may be posted on GitHub: cleaned, and no HTML at all."""
+    return escape_html(clean_model_text(text, limit=limit))
 
 
 def clean_model_text(text: str, limit: int = 4000) -> str:

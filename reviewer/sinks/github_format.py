@@ -1,8 +1,9 @@
 """What the GitHub sink writes: comment bodies, the review body, the summary comment, and the
 hidden markers that make re-runs idempotent.
 
-Every piece of model text goes through ``sanitize`` (no pings, no HTML comments, no forged
-markers); file paths, which the PR's author chose, are shown as code spans only.
+Every piece of model text goes through ``sanitize.for_github`` (no pings, no HTML, no forged
+markers); file paths, which the PR's author chose, are shown as code spans only, without
+anything shaped like the tool's markers.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from ..sanitize import MARKER_PREFIX, clean_code, clean_model_text, fence_for
+from ..sanitize import MARKER_PREFIX, clean_code, fence_for, for_github
 from ..types import SEVERITY_RANK, Comment, PullRequest, Review
 from .report import line_url, where
 
@@ -44,12 +45,13 @@ def fingerprints_in(text: str | None) -> set[str]:
 
 
 def safe(text: str, limit: int = 4000) -> str:
-    return clean_model_text(text, limit=limit)
+    return for_github(text, limit=limit)
 
 
 def code_span(text: str) -> str:
-    """``text`` as inline code, whatever backticks it holds (a path is the PR author's text)."""
-    text = text.replace("\n", " ")
+    """``text`` as inline code, whatever backticks it holds (a path is the PR author's text; a
+    marker in it would be read back as the tool's own)."""
+    text = clean_code(text).replace("\n", " ")
     ticks = "`" * (max((len(m) for m in re.findall("`+", text)), default=0) + 1)
     pad = " " if text.startswith("`") or text.endswith("`") else ""
     return f"{ticks}{pad}{text}{pad}{ticks}"
