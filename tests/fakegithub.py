@@ -14,7 +14,7 @@ The fake keeps repositories, pull requests (one diff per head commit), reviews,
 review comments and issue comments, validates review-comment anchors against the
 diff of the commit they name, answers GitHub's error bodies, and logs every
 request (``requests``/``writes``). ``fail_next`` injects faults (rate limits,
-5xx). JSON documents have the keys and types GitHub's have (fakegithub_json.py);
+5xx), ``delay_next`` slow answers (client timeouts). JSON documents have the keys and types GitHub's have (fakegithub_json.py);
 the diff model lives in fakegithub_diff.py.
 """
 
@@ -25,6 +25,7 @@ import itertools
 import json
 import re
 import socket
+import sys
 import threading
 import time
 import traceback
@@ -59,6 +60,7 @@ class RecordedRequest:
     raw: bytes
     json: Any = None
     status: int = 0  # the status the fake answered
+    delay: float = 0.0  # seconds the answer was held back (delay_next)
 
 
 @dataclass
@@ -140,6 +142,7 @@ class FakeGitHub:
         self._ids = itertools.count(1)
         self._issue_comment_index: dict[int, tuple[_Repo, _Pull, dict]] = {}
         self._failures: list[dict] = []
+        self._delays: list[dict] = []
         self._request_no = itertools.count(1)
         self.requests: list[RecordedRequest] = []
         self.clock = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)  # advances one minute per new object
@@ -155,6 +158,13 @@ class FakeGitHub:
         self._server.daemon_threads = True
         self._server.block_on_close = False
         self._server.fake = self  # type: ignore[attr-defined]
+        plain_error = self._server.handle_error
+
+        def handle_error(request, client_address) -> None:
+            if not isinstance(sys.exc_info()[1], OSError):  # a client that timed out and left: expected
+                plain_error(request, client_address)
+
+        self._server.handle_error = handle_error  # type: ignore[method-assign]
         self.host, self.port = self._server.server_address[:2]
         self.html_url = f"http://{self.host}:{self.port}"
         self.base_url = self.html_url + API_PREFIX
@@ -300,6 +310,14 @@ class FakeGitHub:
         with self._lock:
             self._failures.append({"method": method.upper(), "path": re.compile(path), "status": status,
                                    "times": times, "kind": kind, "headers": dict(headers or {}), "body": body})
+
+    def delay_next(self, method: str, path: str, seconds: float, *, times: int = 1) -> None:
+        """Hold back the answer to the next ``times`` requests matching ``method`` and ``path`` (as
+        in ``fail_next``) for ``seconds``. The request is processed first, as by a slow GitHub: a
+        client that times out has still created what it asked for."""
+        with self._lock:
+            self._delays.append({"method": method.upper(), "path": re.compile(path), "times": times,
+                                 "seconds": seconds})
 
     # -- inspection ------------------------------------------------------
     @property
@@ -473,13 +491,18 @@ class FakeGitHub:
                    "X-GitHub-Media-Type": "github.v3; format=json", "X-GitHub-Api-Version-Selected": "2022-11-28",
                    "X-GitHub-Request-Id": rid, **extra}
         data = body if isinstance(body, bytes) else json.dumps(body).encode() if body is not None else b""
-        h.send_response(status)
-        for k, v in out.items():
-            h.send_header(k, v)
-        h.send_header("Content-Length", str(len(data)))
-        h.end_headers()
-        if h.command != "HEAD":
-            h.wfile.write(data)
+        if rec.delay:
+            time.sleep(rec.delay)  # outside the lock: other requests are answered meanwhile
+        try:
+            h.send_response(status)
+            for k, v in out.items():
+                h.send_header(k, v)
+            h.send_header("Content-Length", str(len(data)))
+            h.end_headers()
+            if h.command != "HEAD":
+                h.wfile.write(data)
+        except OSError:  # the client gave up waiting (a timeout) and closed the connection
+            h.close_connection = True
 
     def _dispatch(self, rec: RecordedRequest, path: str | None, raw_query: str, rid: str):
         if path is None:
@@ -502,6 +525,11 @@ class FakeGitHub:
             if self.rate_used >= self.rate_limit:
                 raise self._primary_limit(login, rid, 403, {})
             self.rate_used += 1
+        for d in self._delays:
+            if d["times"] > 0 and d["method"] in ("*", rec.method) and d["path"].fullmatch(path):
+                d["times"] -= 1
+                rec.delay = d["seconds"]
+                break
         for f in self._failures:
             if f["times"] > 0 and f["method"] in ("*", rec.method) and f["path"].fullmatch(path):
                 f["times"] -= 1
