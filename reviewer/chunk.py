@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import math
 import posixpath
@@ -109,17 +110,31 @@ def hunk_cost(hunk: Hunk, count: TokenCounter) -> int:
     return count(f"@@ {hunk.section}\n") + sum(line_cost(line, count) for line in hunk.lines)
 
 
+def fit_line(line: DiffLine, room: int, count: TokenCounter) -> DiffLine:
+    """A line that alone is longer than ``room`` tokens (minified code, a data blob), with its
+    text cut so that it fits; its numbers stay, so a comment can still sit on it."""
+    cost = line_cost(line, count)
+    keep = len(line.text)
+    while cost > room and keep > 0:
+        keep = min(keep - 1, keep * room // (cost + 1))
+        cut = dataclasses.replace(line, text=f"{line.text[:keep]} [... {len(line.text) - keep} more characters]")
+        cost = line_cost(cut, count)
+        line = cut if cost <= room or keep == 0 else line
+    return line
+
+
 def split_hunk(hunk: Hunk, budget: int, count: TokenCounter) -> list[Hunk]:
     """Cut a hunk into pieces of at most ``budget`` tokens, at line boundaries, dropping nothing.
 
     Prefers to cut after a context line so that a run of changes stays together; a single
-    line longer than the budget becomes a piece of its own.
+    line longer than the budget becomes a piece of its own, its text cut to fit.
     """
     room = max(1, budget - count(f"@@ {hunk.section}\n"))
     pieces: list[list[DiffLine]] = []
     current: list[DiffLine] = []
     costs: list[int] = []
     for line in hunk.lines:
+        line = fit_line(line, room, count)
         c = line_cost(line, count)
         while current and sum(costs) + c > room:
             contexts = [i for i, x in enumerate(current) if not x.changed]

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .logs import register_secret
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -63,6 +64,7 @@ class Settings:
     review_event: str = "COMMENT"
     github_max_wait: float = 60.0  # seconds one GitHub call may spend waiting out rate limits and 5xx
     github_write_pause: float = 1.0  # seconds between two writes to GitHub (its secondary-limit advice)
+    github_timeout: float = 30.0  # seconds without an answer before a GitHub request counts as failed
     discover_style: bool = True
     review_drafts: bool = False  # `reviewer action`: review draft PRs too
     review_closed: bool = False  # `reviewer action`: let `/review` run on closed PRs
@@ -183,6 +185,7 @@ def load_settings(
         else:
             origins[name] = "default"
     settings = dataclasses.replace(Settings(), **values, origins=origins)
+    register_secret(settings.api_key)  # never in a log line or an error message
     _check(settings)
     return settings
 
@@ -194,6 +197,8 @@ def _check(s: Settings) -> None:
     for name in ("github_max_wait", "github_write_pause"):
         if getattr(s, name) < 0:
             raise ConfigError(f"{name} must not be negative (got {getattr(s, name)})")
+    if s.github_timeout < 1:
+        raise ConfigError(f"github_timeout must be at least 1 second (got {s.github_timeout})")
     if s.context < 512:
         raise ConfigError(f"context must be at least 512 tokens (got {s.context})")
     if s.backend == "openai" and not s.base_url:

@@ -10,6 +10,10 @@ from unidiff.errors import UnidiffParseError
 from .errors import InputError
 from .types import DiffLine, FileDiff, FileStatus, Hunk
 
+# git cuts a hunk's section heading (the function name) at 80 bytes; a longer one is cut here,
+# so that it cannot crowd the code out of a prompt.
+MAX_SECTION = 200
+
 # Lines that mark a unified or git diff; text with none of them is not a diff.
 _DIFF_MARKERS = re.compile(r"^(diff --git |--- |\+\+\+ |@@ -\d|Binary files |GIT binary patch)", re.M)
 
@@ -103,6 +107,6 @@ def _hunk(h, path: str) -> Hunk:
         old_count=h.source_length,
         new_start=h.target_start,
         new_count=h.target_length,
-        section=(h.section_header or "").strip(),
+        section=(h.section_header or "").strip()[:MAX_SECTION],
         lines=tuple(lines),
     )

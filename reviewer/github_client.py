@@ -182,7 +182,7 @@ class GitHubClient:
                                           hint="check --github-url / GITHUB_API_URL and the network")
                 if not idempotent or attempt >= 3 or waited + 2 ** (attempt - 1) > self.max_wait:
                     raise unreachable from None
-                delay, why = float(2 ** (attempt - 1)), "network error"
+                delay, why = float(2 ** (attempt - 1)), f"request {kind}"
             if attempt >= MAX_ATTEMPTS:
                 raise GitHubError(f"gave up {what} after {attempt} tries: {why}",
                                   hint="try again later") from None
@@ -209,7 +209,9 @@ class GitHubClient:
             if remaining == "0" and reset is not None and reset.isdigit():
                 return max(1.0, int(reset) - self.clock() + 1), f"{kind} rate limit ({status}, reset at {reset})"
             return SECONDARY_DEFAULT_WAIT, f"{kind} rate limit ({status})"
-        if status >= 500 and idempotent:
+        if status >= 500 and idempotent:  # a 503 may say when to come back
+            if retry_after is not None:
+                return self._seconds(retry_after), f"server error {status}, Retry-After {retry_after}"
             return float(2 ** (attempt - 1)), f"server error {status}"
         return None, ""
 

@@ -13,7 +13,7 @@ from ..cache import ResultCache
 from ..config import Settings, repo_root
 from ..errors import GitHubError, InputError
 from ..github_client import GitHubClient, PRRef, Token, api_base_url, discover_token, web_host
-from ..models import cache_dir, resolve
+from ..models import cache_dir, lookup, resolve
 from ..pipeline import ReviewOptions
 from ..prompt import Templates
 from ..sources import DiffSource
@@ -34,8 +34,40 @@ def make_templates(settings: Settings) -> Templates:
     return Templates(Path(settings.templates).expanduser() if settings.templates else None)
 
 
+class LazyBackend:
+    """A backend made on first use: the model file is looked up (and a registry model assembled)
+    only when a chunk needs it, so an empty diff, a diff of binary files only, or input that is
+    not a diff, never depend on the model being there."""
+
+    def __init__(self, name: str, concurrent: bool, make):
+        self.name, self.concurrent, self._make, self._backend = name, concurrent, make, None
+
+    def _get(self) -> Backend:
+        if self._backend is None:
+            self._backend = self._make()
+        return self._backend
+
+    def identity(self) -> str:
+        return self._get().identity()
+
+    def prepare(self, context_tokens: int) -> None:
+        self._get().prepare(context_tokens)
+
+    def complete(self, messages, schema, max_tokens):
+        return self._get().complete(messages, schema, max_tokens)
+
+    def __getattr__(self, name: str):  # choose(), timings... of the real backend
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._get(), name)
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+
+
 def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
-    """The model backend and a label for the report."""
+    """The model backend (made on first use) and a label for the report."""
     if settings.backend == "openai":
         from ..backends.openai import OpenAIBackend, OpenAIOptions
 
@@ -43,25 +75,29 @@ def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, p
         model = settings.model if settings.origins.get("model") != "default" else ""
         options = OpenAIOptions(settings.base_url, model=model, api_key=settings.api_key, temperature=settings.temperature)
         return OpenAIBackend(options), f"{model or 'server default'} @ {settings.base_url}"
-    from ..backends.llama import LlamaBackend, LlamaOptions
+    def load() -> Backend:
+        from ..backends.llama import LlamaBackend, LlamaOptions
 
-    path, spec = resolve(settings.model, progress)
-    if spec is not None:
-        identity = spec.sha256
-    elif cache is not None:
-        identity = cache.file_sha256(path)
-    else:
-        identity = None
-    options = LlamaOptions(
-        context=settings.context,
-        threads=settings.threads,
-        gpu_layers=settings.gpu_layers,
-        batch=settings.batch,
-        flash_attn=settings.flash_attn,
-        temperature=settings.temperature,
-        verbose=verbose,
-    )
-    return LlamaBackend(path, options, identity=identity), spec.name if spec else path.name
+        path, spec = resolve(settings.model, progress)
+        if spec is not None:
+            identity = spec.sha256
+        elif cache is not None:
+            identity = cache.file_sha256(path)
+        else:
+            identity = None
+        options = LlamaOptions(
+            context=settings.context,
+            threads=settings.threads,
+            gpu_layers=settings.gpu_layers,
+            batch=settings.batch,
+            flash_attn=settings.flash_attn,
+            temperature=settings.temperature,
+            verbose=verbose,
+        )
+        return LlamaBackend(path, options, identity=identity)
+
+    spec = lookup(settings.model)
+    return LazyBackend("llama", False, load), spec.name if spec else Path(settings.model).expanduser().name
 
 
 def review_options(settings: Settings) -> ReviewOptions:
@@ -98,7 +134,8 @@ def make_github_client(settings: Settings, github_url: str | None, ref: PRRef | 
     if token is None and post:
         raise GitHubError("--post needs a GitHub token",
                           hint="set GITHUB_TOKEN or GH_TOKEN, or log in with `gh auth login`")
-    return GitHubClient(api, token, max_wait=settings.github_max_wait, write_pause=settings.github_write_pause)
+    return GitHubClient(api, token, max_wait=settings.github_max_wait, write_pause=settings.github_write_pause,
+                        timeout=settings.github_timeout)
 
 
 def make_pr_source(client: GitHubClient, ref: PRRef) -> PullRequestSource:
