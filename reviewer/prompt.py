@@ -17,6 +17,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 from .errors import ConfigError
+from .sanitize import code_span, neutralise_mentions
 from .types import Chunk, DiffLine, Hunk, PullRequest
 
 TEMPLATE_NAMES = ("system.j2", "chunk.j2", "summary.j2", "report.md.j2", "style.md")
@@ -66,6 +67,9 @@ class Templates:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        # for the reports: file paths and the PR's title are the PR author's text
+        self.env.filters["code"] = code_span
+        self.env.filters["no_mentions"] = neutralise_mentions
 
     def render(self, name: str, **context: Any) -> str:
         try:

@@ -107,6 +107,15 @@ def clean_code(text: str) -> str:
     return _MARKER_LIKE.sub("", text.replace("\x00", ""))
 
 
+def code_span(text: str) -> str:
+    """``text`` (a file path: the PR author's choice) as one inline code span, whatever backticks
+    it holds; no marker-shaped text, no newline, no live mention in it."""
+    text = neutralise_mentions(clean_code(text)).replace("\n", " ").replace("\r", " ")
+    ticks = "`" * (max((len(m) for m in re.findall("`+", text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{ticks}{pad}{text}{pad}{ticks}"
+
+
 def fence_for(code: str, char: str = "`") -> str:
     """A code fence longer than any run of fence characters inside ``code``."""
     longest = max((len(m) for m in re.findall(re.escape(char) + "+", code)), default=0)

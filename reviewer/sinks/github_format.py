@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from ..sanitize import MARKER_PREFIX, clean_code, fence_for, for_github
+from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_github
 from ..types import SEVERITY_RANK, Comment, PullRequest, Review
 from .report import line_url, where
 
@@ -46,15 +46,6 @@ def fingerprints_in(text: str | None) -> set[str]:
 
 def safe(text: str, limit: int = 4000) -> str:
     return for_github(text, limit=limit)
-
-
-def code_span(text: str) -> str:
-    """``text`` as inline code, whatever backticks it holds (a path is the PR author's text; a
-    marker in it would be read back as the tool's own)."""
-    text = clean_code(text).replace("\n", " ")
-    ticks = "`" * (max((len(m) for m in re.findall("`+", text)), default=0) + 1)
-    pad = " " if text.startswith("`") or text.endswith("`") else ""
-    return f"{ticks}{pad}{text}{pad}{ticks}"
 
 
 def priority(c: Comment) -> tuple:
