@@ -1,4 +1,8 @@
-"""A logging filter that keeps secrets (GitHub tokens, API keys) out of every log line."""
+"""Keeping secrets (GitHub tokens, API keys) out of every log line and every message printed.
+
+Redaction happens where a log record is made (a record factory), so it covers every handler,
+including handlers that libraries or a test harness add after the CLI set logging up, and the
+tracebacks a record carries; the filter on the root's handlers stays as a second net."""
 
 from __future__ import annotations
 
@@ -25,17 +29,38 @@ def redact(text: str) -> str:
     return _PATTERNS[1].sub(lambda m: m.group(1) + "***", text)
 
 
+def redact_record(record: logging.LogRecord) -> logging.LogRecord:
+    try:
+        message = record.getMessage()
+    except Exception:  # noqa: BLE001 - a bad format string is logging's error to report, later
+        return record
+    clean = redact(message)
+    if clean != message:
+        record.msg, record.args = clean, None
+    if record.exc_info and not record.exc_text:
+        record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+    elif record.exc_text:
+        record.exc_text = redact(record.exc_text)
+    if record.stack_info:
+        record.stack_info = redact(record.stack_info)
+    return record
+
+
 class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        clean = redact(message)
-        if clean != message:
-            record.msg, record.args = clean, None
+        redact_record(record)
         return True
 
 
 def install_redaction() -> None:
-    """Attach the filter to every handler of the root logger (where records are emitted)."""
+    """Redact every log record where it is made, and filter the root logger's handlers too."""
+    factory = logging.getLogRecordFactory()
+    if not getattr(factory, "redacting", False):
+        def redacting_factory(*args, **kwargs) -> logging.LogRecord:
+            return redact_record(factory(*args, **kwargs))
+
+        redacting_factory.redacting = True  # type: ignore[attr-defined]
+        logging.setLogRecordFactory(redacting_factory)
     root = logging.getLogger()
     for handler in root.handlers:
         if not any(isinstance(f, RedactingFilter) for f in handler.filters):

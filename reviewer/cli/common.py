@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from ..errors import EXIT_INTERNAL, EXIT_INTERRUPTED, ReviewerError
-from ..logs import install_redaction
+from ..logs import install_redaction, redact
 from ..types import SEVERITY_RANK, Review
 
 EXIT_CODES_HELP = """\b
@@ -29,10 +29,19 @@ Exit codes:
 
 
 def fail(exc: ReviewerError) -> None:
-    click.secho(f"error: {exc.message}", err=True, fg="red")
+    """One line (and a hint), never a secret even when an exception's text carries one."""
+    click.secho(f"error: {_one_line(exc.message)}", err=True, fg="red")
     if exc.hint:
-        click.echo(f"hint: {exc.hint}", err=True)
+        click.echo(f"hint: {_one_line(exc.hint)}", err=True)
     sys.exit(exc.exit_code)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(redact(str(text)).split())
+
+
+def print_traceback() -> None:
+    click.echo(redact(traceback.format_exc()).rstrip(), err=True)
 
 
 def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -45,7 +54,7 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             return func(*args, **kwargs)
         except ReviewerError as exc:
             if verbose:
-                traceback.print_exc()
+                print_traceback()
             fail(exc)
         except KeyboardInterrupt:
             click.echo("interrupted", err=True)
@@ -54,8 +63,9 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
             raise
         except Exception as exc:  # a bug: one line, the traceback with -v
             if verbose:
-                traceback.print_exc()
-            click.secho(f"internal error: {type(exc).__name__}: {exc} (rerun with -v for details)", err=True, fg="red")
+                print_traceback()
+            click.secho(f"internal error: {type(exc).__name__}: {_one_line(str(exc))[:500]} (rerun with -v for "
+                        "details)", err=True, fg="red")
             sys.exit(EXIT_INTERNAL)
 
     return wrapper
