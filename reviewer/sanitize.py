@@ -34,6 +34,7 @@ _AT_ENTITY = re.compile(r"&(?:#0*64(?![0-9])|#[xX]0*40(?![0-9A-Fa-f])|commat);?"
 # fence's opening line has no other backtick), or a backtick span on one line, with no pipe (a
 # table cell ends at "|", even inside a span) and not opened by an escaped backtick.
 _FENCE_OPEN = re.compile(r"^ {0,3}(`{3,}(?=[^`\n]*\n?$)|~{3,})")
+_FENCE_CLOSE = re.compile(r"^ {0,3}(`{3,}|~{3,})[ \t]*\r?\n?$")
 _CODE_SPAN = re.compile(r"(?<![`\\])(`+)(?!`)[^\n|]*?(?<!`)\1(?!`)")
 _UNSAFE_TAGS = re.compile(r"</?(script|style|iframe|object|embed|img|details|summary)\b[^>]*>", re.I)
 
@@ -55,15 +56,19 @@ def _code_regions(text: str) -> list[tuple[int, int]]:
     starts.append(offset)
 
     def spans(lo: int, hi: int) -> None:
-        regions.extend((lo + m.start(), lo + m.end()) for m in _CODE_SPAN.finditer(text, 0, hi) if m.start() >= lo)
+        regions.extend(m.span() for m in _CODE_SPAN.finditer(text, lo, hi))  # lookbehinds see before lo
 
+    closers = [(m.group(1)[0], len(m.group(1))) if (m := _FENCE_CLOSE.match(line)) else None for line in lines]
+    unclosed: dict[str, int] = {}  # fence character -> shortest fence found with no closing line after it
     while i < len(lines):
         m = _FENCE_OPEN.match(lines[i])
-        if m:
-            fence = m.group(1)
-            close = re.compile(r"^ {0,3}" + re.escape(fence[0]) + "{" + str(len(fence)) + r",}[ \t]*\r?\n?$")
-            end = next((j for j in range(i + 1, len(lines)) if close.match(lines[j])), None)
-            if end is not None:
+        if m and len(m.group(1)) < unclosed.get(m.group(1)[0], 1 << 30):
+            char, size = m.group(1)[0], len(m.group(1))
+            end = next((j for j in range(i + 1, len(lines)) if (c := closers[j]) and c[0] == char and c[1] >= size),
+                       None)
+            if end is None:
+                unclosed[char] = size  # a later fence as long or longer has no closing line either
+            else:
                 spans(prose_start, starts[i])
                 regions.append((starts[i], starts[end + 1]))
                 i = end + 1

@@ -60,6 +60,15 @@ def test_no_html_reaches_github_outside_code(text, kept, gone):
     assert escape_html(out) == out  # nothing left to escape: idempotent
 
 
+def test_many_unclosed_fences_take_no_quadratic_time():
+    import time
+
+    text = "".join("`" * (3 + i % 50) + "\n<b>x</b>\n" for i in range(4000))[:40000]  # model text, at its cap
+    started = time.monotonic()
+    out = for_github(text, limit=40000)
+    assert time.monotonic() - started < 2 and "<b>" not in out.split("```", 1)[0]
+
+
 def test_hidden_text_and_forged_markers_are_removed():
     text = "fine <!-- reviewer:fp=0123456789abcdef --> <!-- hidden --> reviewer:summary <!-- cut to the end"
     out = for_github(text)
