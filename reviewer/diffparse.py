@@ -51,6 +51,13 @@ def parse_diff(text: str) -> list[FileDiff]:
     files = [_file_diff(pf) for pf in patch]
     if not files:
         raise InputError("input is not a unified diff (no file sections could be parsed)")
+    seen: set[str] = set()
+    for f in files:
+        if f.hunks and f.path in seen:  # its line numbers would name two versions of the file
+            raise InputError(f"malformed diff: {f.path} has changes in two sections of the diff",
+                             hint="a series of patches? review their combined diff (git diff A..B)")
+        if f.hunks:
+            seen.add(f.path)
     return files
 
 

@@ -195,3 +195,29 @@ def test_a_hunk_that_numbers_a_line_0_is_an_input_error():
         else:
             raise AssertionError(f"accepted {header!r}: {files}")
     assert parse_diff("--- a/x\n+++ b/x\n@@ -0,0 +1 @@\n+x\n")[0].hunks[0].lines[0].new_line == 1
+
+
+def test_a_file_changed_in_two_sections_is_an_input_error():
+    # found by the property test: a.py twice (as in concatenated patches of a series); the
+    # numbers of its lines would name two versions of the file, and an anchor could pair a
+    # line of one section with a start line of the other
+    section = "diff --git a/a.py b/a.py\n--- a/a.py\n+++ b/a.py\n@@ -1,2 +1,2 @@\n x\n-y\n+z\n"
+    try:
+        parse_diff(section + section.replace("@@ -1,2 +1,2 @@", "@@ -5,2 +5,2 @@"))
+    except InputError as exc:
+        assert "a.py has changes in two sections" in str(exc) and "git diff A..B" in exc.hint
+    else:
+        raise AssertionError("accepted a file changed in two sections")
+    binary_too = section + "diff --git a/a.py b/a.py\nold mode 100644\nnew mode 100755\n"
+    assert [f.path for f in parse_diff(binary_too)] == ["a.py", "a.py"]  # a section without hunks is no clash
+
+def test_the_fuzzer_runs_clean(tmp_path):
+    """A short run of bench/fuzz_diff.py (the long runs are in docs/security.md)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "bench" / "fuzz_diff.py"
+    spec = importlib.util.spec_from_file_location("fuzz_diff", path)
+    fuzz = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(fuzz)
+    assert fuzz.main(["--iterations", "150", "--seed", "7", "--out", str(tmp_path)]) == 0

@@ -93,9 +93,8 @@ def test_empty_diff_needs_no_model_subprocess(cwd):
     code, out, err = subprocess_cli("--diff", "empty.diff", "--model", str(cwd / "absent.gguf"), cwd=cwd)
     assert code == 0, err
     assert "Nothing to review." in out and "Traceback" not in err
-    code, out, err = subprocess_cli("--diff", "-", "--format", "json", "--model", str(cwd / "absent.gguf"),
-                                    cwd=cwd, stdin=b"")
-    assert code == 0 and json.loads(out)["summary"] == "Nothing to review."
+    stdin = cli("--diff", "-", "--format", "json", "--model", str(cwd / "absent.gguf"), stdin=b"")
+    assert stdin.exit_code == 0 and json.loads(stdin.stdout)["summary"] == "Nothing to review."
 
 
 # -- not a unified diff at all: an input error (exit 2), not exit 0 -----------------------------
@@ -328,7 +327,9 @@ PULL, REVIEWS, SUMMARY = rf"/repos/{REPO}/pulls/7", rf"/repos/{REPO}/pulls/7/rev
     ("GET", PULL, 404, None, "repository or PR not found, or the token cannot see it: octo/demo#7 (404)"),
     ("GET", PULL, 502, None, "gave up fetching octo/demo#7: server error 502"),
 ])
-def test_github_errors_while_fetching_are_one_line_exit_5(gh, cwd, echo, method, path, status, body, message):
+def test_github_errors_while_fetching_are_one_line_exit_5(gh, cwd, echo, monkeypatch, method, path, status, body,
+                                                         message):
+    monkeypatch.setenv("REVIEWER_GITHUB_MAX_WAIT", "0")  # give up at once (retries: the tests below)
     gh.fail_next(method, path, status=status, times=5, body=body)
     result, report = gh_cli(gh, cwd, "--post")
     assert result.exit_code == 5
@@ -347,7 +348,9 @@ NO_WRITE = {"message": "Resource not accessible by integration"}
     (REVIEWS, 500, None, "gave up posting the review: server error 500"),
     (SUMMARY, 422, None, "GitHub refused the request while posting the summary comment (422"),
 ])
-def test_github_errors_while_posting_leave_the_report_written_first(gh, cwd, echo, path, status, body, message):
+def test_github_errors_while_posting_leave_the_report_written_first(gh, cwd, echo, monkeypatch, path, status, body,
+                                                                   message):
+    monkeypatch.setenv("REVIEWER_GITHUB_MAX_WAIT", "0")
     gh.fail_next("POST", path, status=status, times=50, body=body)
     result, report = gh_cli(gh, cwd, "--post")
     assert result.exit_code == 5
@@ -378,7 +381,8 @@ def test_a_timeout_is_retried_and_a_write_that_timed_out_is_not_posted_twice(gh,
     assert [q.delay for q in gh.requests if q.method == "POST" and q.path.endswith("/reviews")] == [2.5]
 
 
-def test_github_that_never_answers_is_exit_5(gh, cwd, echo):
+def test_github_that_never_answers_is_exit_5(gh, cwd, echo, monkeypatch):
+    monkeypatch.setenv("REVIEWER_GITHUB_MAX_WAIT", "0")
     gh.delay_next("GET", PULL, 2.5, times=5)
     result, report = gh_cli(gh, cwd)
     assert result.exit_code == 5
