@@ -39,6 +39,7 @@ def main() -> None:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--threads", type=int)
     ap.add_argument("--method", choices=["pairwise", "likelihood"], default="pairwise")
+    ap.add_argument("--questions", default="correct", help="comma-separated: correct, buggy")
     args = ap.parse_args()
     path, _ = resolve(args.model)
     backend = LlamaBackend(path, LlamaOptions(context=4096, threads=args.threads))
@@ -58,7 +59,8 @@ def main() -> None:
                         ll_new, _ = backend.loglik(f"# {f.path}\n", new + "\n")
                         ps.append(1 / (1 + math.exp(max(-50.0, min(50.0, ll_old - ll_new)))))
                     continue
-                verdict = judge_hunk(backend, templates, f.path, language_of(f.path), hunk)
+                verdict = judge_hunk(backend, templates, f.path, language_of(f.path), hunk,
+                                     tuple(args.questions.split(",")))
                 if verdict is not None:
                     ps.append(verdict.p_new)
         if not ps:

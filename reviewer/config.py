@@ -61,6 +61,8 @@ class Settings:
     cache_dir: str | None = None
     templates: str | None = None
     temperature: float = 0.0
+    verify: bool = True  # second opinion: keep error/warning only where the new code looks worse
+    verify_threshold: float = 0.5  # keep when P(new version is the correct one) is below this
     review_event: str = "COMMENT"
     github_max_wait: float = 60.0  # seconds one GitHub call may spend waiting out rate limits and 5xx
     github_write_pause: float = 1.0  # seconds between two writes to GitHub (its secondary-limit advice)

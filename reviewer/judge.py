@@ -30,32 +30,42 @@ class Verdict:
 
 
 def versions(hunk: Hunk) -> tuple[str, str] | None:
-    """The old and the new text of a hunk; None when one side is empty (nothing to compare)."""
+    """The old and the new text of a hunk (context included, so a pure addition compares the
+    code with and without it); None when there is nothing to compare."""
     old = [line.text for line in hunk.lines if line.kind != "+"]
     new = [line.text for line in hunk.lines if line.kind != "-"]
-    if not any(line.kind == "-" for line in hunk.lines) or not any(line.kind == "+" for line in hunk.lines):
+    if old == new or not old or not new:
         return None
     return "\n".join(old), "\n".join(new)
 
 
-def judge_messages(templates: Templates, path: str, language: str, section: str, a: str, b: str) -> list[Message]:
+def judge_messages(templates: Templates, path: str, language: str, section: str, a: str, b: str,
+                   question: str = "correct") -> list[Message]:
     return [
         {"role": "system", "content": templates.render("judge_system.j2", language=language).strip()},
-        {"role": "user", "content": templates.render("judge.j2", path=path, language=language, section=section, a=a, b=b).strip()},
+        {"role": "user", "content": templates.render("judge.j2", path=path, language=language, section=section,
+                                                     a=a, b=b, question=question).strip()},
     ]
 
 
-def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk) -> Verdict | None:
+# Each question is asked in both orders; "buggy" asks for the worse version, so its answer counts
+# for the other version. Averaging the orders cancels the model's preference for a position.
+QUESTIONS = ("correct",)
+
+
+def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
+               questions: tuple[str, ...] = QUESTIONS) -> Verdict | None:
     pair = versions(hunk)
     if pair is None:
         return None
     old, new = pair
-    first = backend.choose(judge_messages(templates, path, language, hunk.section, new, old), ["A", "B"])
-    second = backend.choose(judge_messages(templates, path, language, hunk.section, old, new), ["A", "B"])
-    p_new = (first.probs["A"] + second.probs["B"]) / 2
-    return Verdict(
-        p_new=p_new,
-        prompt_tokens=first.prompt_tokens + second.prompt_tokens,
-        prompt_tokens_evaluated=first.prompt_tokens_evaluated + second.prompt_tokens_evaluated,
-        calls=2,
-    )
+    votes: list[float] = []
+    prompt_tokens = evaluated = 0
+    for question in questions:
+        for a, b, new_label in ((new, old, "A"), (old, new, "B")):
+            choice = backend.choose(judge_messages(templates, path, language, hunk.section, a, b, question), ["A", "B"])
+            p = choice.probs[new_label]
+            votes.append(p if question == "correct" else 1 - p)
+            prompt_tokens += choice.prompt_tokens
+            evaluated += choice.prompt_tokens_evaluated
+    return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes))

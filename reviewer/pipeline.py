@@ -19,6 +19,7 @@ from .draft import ChunkResult, Drafter
 from .prompt import Templates
 from .style import StyleGuide
 from .style.applied import apply_style
+from .verify import Verifier
 from .types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Review, Stats
 
 # room for the chat template's own tokens around the messages
@@ -40,6 +41,8 @@ class ReviewOptions:
     ignore: Sequence[str] = ()
     jobs: int = 1
     answer_settings: dict | None = None
+    verify: bool = False
+    verify_threshold: float = 0.5
 
 
 def merge_duplicates(comments: Sequence[Comment]) -> list[Comment]:
@@ -115,6 +118,11 @@ def run_review(
     if observer:
         observer.started(len(chunks))
     results = _draft_all(drafter, chunks, options.jobs if backend.concurrent else 1, observer)
+    flagged = any(c.severity in ("error", "warning") for r in results for c in (*r.comments, *r.notes))
+    if options.verify and flagged and hasattr(backend, "choose"):
+        # after every draft, so the drafts share one prompt prefix and the verdicts another
+        verifier = Verifier(backend, templates, backend.identity(), options.verify_threshold, cache)
+        results = [verifier.verify(r) for r in results]
 
     comments = merge_duplicates([c for r in results for c in r.comments])
     notes: list[Note] = [n for r in results for n in r.notes]

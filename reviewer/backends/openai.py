@@ -84,6 +84,40 @@ class OpenAIBackend:
             seconds=time.perf_counter() - start,
         )
 
+    def choose(self, messages: list[Message], options: list[str]):
+        """Probabilities of single-token options from the server's top logprobs (OpenAI's
+        ``logprobs``/``top_logprobs``); the generated token alone when none are given."""
+        import math
+
+        from .llama import Choice
+
+        body: dict[str, Any] = {"messages": messages, "temperature": 0, "max_tokens": 1, "seed": self.options.seed,
+                                "logprobs": True, "top_logprobs": 10}
+        if self.options.model:
+            body["model"] = self.options.model
+        data = self._post(body)
+        usage = data.get("usage") or {}
+        scores = {o: float("-inf") for o in options}
+        try:
+            choice = data["choices"][0]
+            content = ((choice.get("logprobs") or {}).get("content") or [{}])[0]
+            for item in content.get("top_logprobs") or []:
+                token = str(item.get("token", "")).strip()
+                if token in scores:
+                    scores[token] = max(scores[token], float(item["logprob"]))
+            said = (choice.get("message") or {}).get("content", "").strip()[:1]
+        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+            raise ModelError(f"{self.url}: unexpected answer to a logprobs request") from None
+        if all(v == float("-inf") for v in scores.values()):
+            scores = {o: (0.0 if o == said else float("-inf")) for o in options}
+        if all(v == float("-inf") for v in scores.values()):
+            return Choice({o: 1 / len(options) for o in options}, int(usage.get("prompt_tokens") or 0), 0)
+        top = max(scores.values())
+        weights = {o: math.exp(v - top) if v != float("-inf") else 0.0 for o, v in scores.items()}
+        total = sum(weights.values())
+        prompt_tokens = int(usage.get("prompt_tokens") or 0)
+        return Choice({o: w / total for o, w in weights.items()}, prompt_tokens, prompt_tokens)
+
     def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
         if self._format == "json_object":
             return {"type": "json_object", "schema": schema}

@@ -109,6 +109,8 @@ def review_options(settings: Settings) -> ReviewOptions:
         ignore=settings.ignore,
         jobs=settings.jobs,
         answer_settings={"temperature": settings.temperature},
+        verify=settings.verify,
+        verify_threshold=settings.verify_threshold,
     )
 
 

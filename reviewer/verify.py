@@ -1,0 +1,94 @@
+"""The second pass: a finding of severity error or warning stands only when the pairwise judge
+finds the new version of its hunk worse than the old one; otherwise it is kept as a note.
+
+Verdicts are cached by content like drafts, so re-runs and rebases cost nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, replace
+
+from .cache import ResultCache
+from .chunk import language_of
+from .draft import ChunkResult
+from .judge import judge_hunk, versions
+from .prompt import Templates
+from .types import Chunk, Comment, Completion, Hunk, Note
+
+FLAGGED = ("error", "warning")
+VERIFY_VERSION = 1
+
+
+@dataclass(frozen=True)
+class Verifier:
+    backend: object  # has choose(messages, options)
+    templates: Templates
+    model_identity: str
+    threshold: float = 0.5
+    cache: ResultCache | None = None
+
+    def _key(self, path: str, hunk: Hunk) -> str:
+        digest = hashlib.sha256()
+        pair = versions(hunk)
+        digest.update(json.dumps([VERIFY_VERSION, self.model_identity, path, pair,
+                                  self.templates.source("judge.j2"), self.templates.source("judge_system.j2")]).encode())
+        return "verify:" + digest.hexdigest()
+
+    def p_new(self, chunk: Chunk, hunk: Hunk, spent: list[Completion]) -> float | None:
+        if versions(hunk) is None:
+            return None
+        key = self._key(chunk.path, hunk)
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            return float(hit["p_new"])
+        verdict = judge_hunk(self.backend, self.templates, chunk.path, language_of(chunk.path), hunk)
+        if verdict is None:
+            return None
+        spent.append(Completion("", verdict.prompt_tokens, verdict.prompt_tokens_evaluated, 0))
+        if self.cache is not None:
+            self.cache.put(key, {"p_new": verdict.p_new})
+        return verdict.p_new
+
+    def verify(self, result: ChunkResult) -> ChunkResult:
+        """Downgrade the flagged findings of a chunk whose hunk the judge does not find worse."""
+        flagged = [c for c in result.comments if c.severity in FLAGGED]
+        flagged_notes = [n for n in result.notes if n.severity in FLAGGED]
+        if result.failed or not (flagged or flagged_notes):
+            return result
+        chunk = result.chunk
+        spent: list[Completion] = []
+        verdicts: dict[int, float | None] = {}
+
+        def verdict_for(index: int) -> float | None:
+            if index not in verdicts:
+                verdicts[index] = self.p_new(chunk, chunk.hunks[index], spent)
+            return verdicts[index]
+
+        comments = [self._judged(c, chunk, verdict_for) if c.severity in FLAGGED else c for c in result.comments]
+        notes = list(result.notes)
+        if flagged_notes:
+            ps = [p for i in range(len(chunk.hunks)) if (p := verdict_for(i)) is not None]
+            if ps and min(ps) >= self.threshold:
+                notes = [replace(n, severity="note") if n.severity in FLAGGED else n for n in notes]
+        return replace(result, comments=tuple(comments), notes=tuple(notes),
+                       completions=result.completions + tuple(spent))
+
+    def _judged(self, comment: Comment, chunk: Chunk, verdict_for) -> Comment:
+        index = _hunk_index(chunk, comment)
+        if index is None:
+            return comment
+        p = verdict_for(index)
+        if p is None or p < self.threshold:
+            return comment
+        return replace(comment, severity="note")
+
+
+def _hunk_index(chunk: Chunk, comment: Comment | Note) -> int | None:
+    for i, hunk in enumerate(chunk.hunks):
+        for line in hunk.lines:
+            if line.side == comment.side and line.line == comment.line:
+                return i
+            if comment.side == "LEFT" and line.kind == " " and line.old_line == comment.line:
+                return i
+    return None
