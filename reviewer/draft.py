@@ -79,7 +79,7 @@ def parse_answer(text: str, max_items: int) -> list[RawFinding]:
             raise AnswerError(f"comment {i} is not an object")
         try:
             line = int(item.get("line"))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):  # OverflowError: "line": 1e999 is infinity
             raise AnswerError(f"comment {i} has no integer line") from None
         body = item.get("body")
         if not isinstance(body, str) or not body.strip():
@@ -92,7 +92,7 @@ def parse_answer(text: str, max_items: int) -> list[RawFinding]:
         start = item.get("start_line")
         try:
             start_line = int(start) if start is not None else None
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             start_line = None
         suggestion = item.get("suggestion")
         suggestion = suggestion if isinstance(suggestion, str) and suggestion.strip() else None

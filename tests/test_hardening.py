@@ -15,11 +15,14 @@ import time
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from fakegithub import FakeGitHub
 from helpers import REPO, TOKEN, EchoBackend, modified_file, new_file
 
 from reviewer.chunk import estimate_tokens
 from reviewer.cli import main
+from reviewer.draft import AnswerError, parse_answer
 
 review_cli = importlib.import_module("reviewer.cli.review")
 
@@ -285,6 +288,32 @@ def test_an_answer_that_fails_the_schema_is_retried_once_then_the_chunk_is_marke
     assert "broken.py#1: failed: model answer failed the schema twice" in result.stderr  # progress says so too
     markdown = cli("--diff", "two.diff")
     assert "`broken.py` (broken.py#1): model answer failed the schema twice" in markdown.stdout
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=5),
+                    max_leaves=20)
+FINDING = st.fixed_dictionaries({}, optional={"line": JSON | st.integers() | st.sampled_from([1e999, -1e999, "7", "x"]),
+                                              "start_line": JSON | st.sampled_from([1e999, float("nan")]),
+                                              "side": JSON, "severity": JSON, "body": JSON | st.text(),
+                                              "suggestion": JSON})
+
+
+@settings(max_examples=300, deadline=None)
+@given(answer=st.one_of(
+    JSON.map(json.dumps),
+    st.lists(FINDING, max_size=4).map(lambda items: json.dumps({"comments": items})),
+    st.lists(FINDING, min_size=1, max_size=3).map(lambda items: json.dumps({"comments": items}))
+    .flatmap(lambda text: st.integers(0, len(text)).map(lambda cut: text[:cut])),  # cut by the token limit
+    st.text(max_size=60),
+))
+def test_any_model_answer_is_findings_or_an_answer_error(answer):
+    # found this way: {"line": 1e999} (infinity) raised OverflowError, which ended the whole review
+    try:
+        findings = parse_answer(answer, 4)
+    except AnswerError:
+        return
+    assert all(isinstance(f.line, int) and f.side in ("RIGHT", "LEFT") and f.body for f in findings)
 
 
 # -- GitHub 401, 403, 404, 422, 5xx and timeouts ------------------------------------------------
