@@ -76,6 +76,7 @@ def _file_diff(pf) -> FileDiff:
     path = target or source or pf.path
     old_path = source if status == "renamed" else None
     hunks = tuple(_hunk(h, path) for h in pf)
+    _check_order(hunks, path)
     added = sum(1 for h in hunks for line in h.lines if line.kind == "+")
     removed = sum(1 for h in hunks for line in h.lines if line.kind == "-")
     return FileDiff(
@@ -87,6 +88,19 @@ def _file_diff(pf) -> FileDiff:
         added=added,
         removed=removed,
     )
+
+
+def _check_order(hunks: tuple[Hunk, ...], path: str) -> None:
+    """Hunks of a file come in order and never share a line (as every diff tool writes them);
+    otherwise one line number would name two lines, and anchors could mix two hunks."""
+    last_old = last_new = 0
+    for h in hunks:
+        old = [x.old_line for x in h.lines if x.old_line is not None]
+        new = [x.new_line for x in h.lines if x.new_line is not None]
+        if (old and old[0] <= last_old) or (new and new[0] <= last_new):
+            header = f"@@ -{h.old_start},{h.old_count} +{h.new_start},{h.new_count} @@"
+            raise InputError(f"malformed diff: the hunk {header} of {path} overlaps the one before it")
+        last_old, last_new = (old[-1] if old else last_old), (new[-1] if new else last_new)
 
 
 def _hunk(h, path: str) -> Hunk:

@@ -53,7 +53,8 @@ def hunk(draw, start_old: int, start_new: int, kinds=KINDS) -> tuple[str, int, i
         out.append(f"{kind}{text}\n")
         if i == len(lines) - 1 and draw(st.integers(0, 5)) == 0:
             out.append("\\ No newline at end of file\n")
-    return "".join(out), start_old + old + draw(st.integers(1, 30)), start_new + new + draw(st.integers(1, 30))
+    gap = draw(st.integers(-4, 30))  # the next hunk: after this one, or overlapping it (a corrupt diff)
+    return "".join(out), start_old + old + gap, start_new + new + gap
 
 
 @st.composite
@@ -210,6 +211,18 @@ def test_a_file_changed_in_two_sections_is_an_input_error():
         raise AssertionError("accepted a file changed in two sections")
     binary_too = section + "diff --git a/a.py b/a.py\nold mode 100644\nnew mode 100755\n"
     assert [f.path for f in parse_diff(binary_too)] == ["a.py", "a.py"]  # a section without hunks is no clash
+
+def test_overlapping_hunks_are_an_input_error():
+    # found by atheris: a hunk whose new lines 540-545 overlap the 536-542 of the hunk before;
+    # a comment's line and start line could then sit in two different hunks
+    text = ("--- a/a.py\n+++ b/a.py\n@@ -1,3 +1,3 @@\n a\n-b\n+c\n d\n@@ -3,2 +3,2 @@\n d\n-e\n+f\n")
+    try:
+        parse_diff(text)
+    except InputError as exc:
+        assert "the hunk @@ -3,2 +3,2 @@ of a.py overlaps the one before it" in str(exc)
+    else:
+        raise AssertionError("accepted overlapping hunks")
+    assert len(parse_diff(text.replace("@@ -3,2 +3,2 @@", "@@ -4,2 +4,2 @@"))[0].hunks) == 2
 
 def test_the_fuzzer_runs_clean(tmp_path):
     """A short run of bench/fuzz_diff.py (the long runs are in docs/security.md)."""
