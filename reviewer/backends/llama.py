@@ -72,6 +72,7 @@ class LlamaBackend:
         self._n_ctx = min(options.context, 2048)
         self._lock = threading.Lock()
         self._prefix: tuple[list[int], Any] | None = None  # (tokens, saved state) for hybrid models
+        self._states: dict[str, Any] = {}  # first message -> KV state after its family's last call
         self.load_seconds = 0.0
 
     # -- protocol -------------------------------------------------------------------------
@@ -92,6 +93,7 @@ class LlamaBackend:
             start = time.perf_counter()
             before = self._perf()
             self._restore_prefix(llm, messages)
+            key = self._resume(llm, messages)
             try:
                 out = llm.create_chat_completion(
                     messages=messages,
@@ -102,6 +104,7 @@ class LlamaBackend:
                 )
             except ValueError as exc:  # e.g. "Requested tokens exceed context window"
                 raise ModelError(f"model call failed: {exc}") from None
+            self._remember(llm, key)
             after = self._perf()
             usage = out.get("usage") or {}
             prompt_tokens = int(usage.get("prompt_tokens", 0))
@@ -122,7 +125,9 @@ class LlamaBackend:
         with self._lock:
             llm = self._load()
             tokens = self._chat_tokens(llm, messages)
+            key = self._resume(llm, messages, tokens)
             evaluated = self._eval_with_prefix(llm, tokens)
+            self._remember(llm, key)
             import llama_cpp
 
             logits = np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(llm.ctx, -1), shape=(llm.n_vocab(),))
@@ -163,6 +168,39 @@ class LlamaBackend:
             llm._ctx.kv_cache_seq_rm(-1, 0, -1)
             return total, len(tokens) - len(head)
 
+    # -- KV states per prompt prefix ---------------------------------------------------------
+    # A review alternates between prompt families (the drafts share one system prompt, the
+    # verdicts another). The KV cache holds one sequence, so each switch would re-evaluate the
+    # other family's prefix; instead the state after each family's last call is kept (a copy
+    # of the used KV cells: tens of MB for a 1.5B model) and loaded when that family is next.
+    MAX_STATES = 3
+
+    def _resume(self, llm: Any, messages: list[Message], tokens: list[int] | None = None) -> str | None:
+        if not self.options.prefix_reuse or self.hybrid or not messages:
+            return None
+        key = messages[0]["content"]
+        state = self._states.get(key)
+        if state is None:
+            return key
+        if tokens is None:
+            try:
+                tokens = self._chat_tokens(llm, messages)
+            except ModelError:
+                return key
+        here = _common_prefix(llm._input_ids, tokens)
+        saved = _common_prefix(state.input_ids[: state.n_tokens], tokens)
+        if saved > here + 16:
+            llm.load_state(state)
+        return key
+
+    def _remember(self, llm: Any, key: str | None) -> None:
+        if key is None:
+            return
+        self._states.pop(key, None)
+        self._states[key] = llm.save_state()
+        while len(self._states) > self.MAX_STATES:
+            self._states.pop(next(iter(self._states)))
+
     def _chat_tokens(self, llm: Any, messages: list[Message]) -> list[int]:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
@@ -202,6 +240,7 @@ class LlamaBackend:
                 with contextlib.suppress(Exception):
                     self._llm.close()
                 self._llm = None
+                self._states.clear()
 
     # -- details ----------------------------------------------------------------------------
     def _load(self) -> Any:
@@ -297,6 +336,15 @@ def _prefix_text(llm: Any, system: Message) -> str | None:
         return None
     cut = text.find(marker)
     return text[:cut] if cut > 0 else None
+
+
+def _common_prefix(a: Any, b: list[int]) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 def _default_threads() -> int:
