@@ -239,14 +239,16 @@ def test_a_prompt_injection_pr_gets_only_a_comment_review_with_no_live_mention(i
     assert "ghp_T0" in prompts  # the PR body's first characters of it are just text
 
 
-def test_a_pr_cannot_reach_the_config_or_templates(injection, monkeypatch):
+def test_a_pr_cannot_reach_the_config_or_templates(injection, monkeypatch, tmp_path):
     # the checkout holds no config: the settings are the defaults, whatever the PR's diff holds
-    (injection_dir := __import__("pathlib").Path.cwd() / ".reviewer.toml").unlink()
+    config = tmp_path / ".reviewer.toml"
+    config.unlink()
+    before = sorted(p.name for p in tmp_path.iterdir())
     backend = RecordingBackend("clean")
     monkeypatch.setattr(review_cli, "make_backend", lambda *a, **k: (backend, "recording"))
     result = CliRunner().invoke(main, ["review", f"{REPO}#9", "--github-url", injection.base_url, "--post"])
     assert result.exit_code == 0, result.output
-    assert not injection_dir.exists()  # nothing of the PR was written to the checkout
+    assert sorted(p.name for p in tmp_path.iterdir()) == before  # nothing of the PR lands in the checkout
     assert [r["state"] for r in injection.reviews(REPO, 9)] == ["COMMENTED"]  # no APPROVE_WHEN_CLEAN
     assert "EVIL-STYLE" not in backend.calls[0][0]["content"]
 
