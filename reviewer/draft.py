@@ -12,6 +12,7 @@ from typing import Any
 from .anchor import place, to_comment
 from .backends.base import Backend, Message
 from .cache import ResultCache, chunk_key
+from .errors import ModelCallError
 from .prompt import Templates
 from .sanitize import clean_code, clean_model_text
 from .types import SEVERITIES, Chunk, Comment, Completion, Note
@@ -250,7 +251,10 @@ class Drafter:
         raw: list[str] = []
         error = ""
         for attempt in range(2):
-            completion = self.backend.complete(messages, self.schema, self.max_tokens)
+            try:
+                completion = self.backend.complete(messages, self.schema, self.max_tokens)
+            except ModelCallError as exc:
+                return ChunkResult(chunk, completions=tuple(completions), failed=f"model call failed: {exc}", raw=tuple(raw))
             completions.append(completion)
             raw.append(completion.text)
             try:

@@ -50,6 +50,11 @@ class ModelError(ReviewerError):
     stage = "model"
 
 
+class ModelCallError(ModelError):
+    """One model call failed (the prompt was refused: too long, a 4xx from a server) while the
+    model itself works: that chunk is marked failed and the review goes on."""
+
+
 class DraftError(ReviewerError):
     """Drafting failed as a whole (single chunk failures are reported, not raised)."""
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from .cache import ResultCache
 from .chunk import language_of
 from .draft import ChunkResult
+from .errors import ModelCallError
 from .judge import judge_hunk, versions
 from .prompt import Templates
 from .types import Chunk, Comment, Completion, Hunk, Note
@@ -42,10 +43,15 @@ class Verifier:
         key = self._key(chunk.path, hunk)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return float(hit["p_new"])
-        verdict = judge_hunk(self.backend, self.templates, chunk.path, language_of(chunk.path), hunk)
+        try:
+            verdict = judge_hunk(self.backend, self.templates, chunk.path, language_of(chunk.path), hunk)
+        except ModelCallError:
+            return None  # no verdict (e.g. the hunk does not fit): the finding keeps its severity
         if verdict is None:
             return None
+        # one record per forward pass, so model_calls counts them
         spent.append(Completion("", verdict.prompt_tokens, verdict.prompt_tokens_evaluated, 0))
+        spent.extend(Completion("", 0, 0, 0) for _ in range(verdict.calls - 1))
         if self.cache is not None:
             self.cache.put(key, {"p_new": verdict.p_new})
         return verdict.p_new

@@ -110,3 +110,17 @@ def test_lenient_on_form():
     text = '```json\n{"comments": [{"line": "7", "side": "left", "body": "x\ty", "severity": "ERROR", "suggestion": ""}]}\n```'
     (f,) = parse_answer(text, 4)
     assert (f.line, f.side, f.severity, f.suggestion) == (7, "LEFT", "error", None)
+
+
+def test_a_refused_model_call_fails_its_chunk_and_the_review_goes_on():
+    from reviewer.errors import ModelCallError
+
+    class Refusing(ScriptedBackend):
+        def complete(self, messages, schema, max_tokens):
+            if "m.py" in messages[-1]["content"]:
+                raise ModelCallError("HTTP 400: prompt too long")
+            return super().complete(messages, schema, max_tokens)
+
+    r = review(diff_at(0) + diff_at(0).replace("m.py", "n.py"), Refusing(['{"comments": []}']))
+    assert [f.path for f in r.failed] == ["m.py"] and "prompt too long" in r.failed[0].reason
+    assert r.files == ("m.py", "n.py") and r.stats.model_calls == 1

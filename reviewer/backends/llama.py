@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..errors import ModelError
+from ..errors import ModelCallError, ModelError
 from ..types import Completion
 from .base import Message
 
@@ -103,7 +103,7 @@ class LlamaBackend:
                     seed=self.options.seed,
                 )
             except ValueError as exc:  # e.g. "Requested tokens exceed context window"
-                raise ModelError(f"model call failed: {exc}") from None
+                raise ModelCallError(f"model call failed: {exc}") from None
             self._remember(llm, key)
             after = self._perf()
             usage = out.get("usage") or {}
@@ -218,7 +218,7 @@ class LlamaBackend:
         """Evaluate ``tokens``, reusing the longest prefix already in the KV cache; returns how
         many tokens were actually evaluated."""
         if len(tokens) > llm.n_ctx():
-            raise ModelError(f"prompt of {len(tokens)} tokens exceeds the context of {llm.n_ctx()}")
+            raise ModelCallError(f"prompt of {len(tokens)} tokens exceeds the context of {llm.n_ctx()}")
         prefix = 0
         if self.options.prefix_reuse:
             for a, b in zip(llm._input_ids, tokens):

@@ -12,7 +12,7 @@ from typing import Any
 
 import requests
 
-from ..errors import ModelError
+from ..errors import ModelCallError, ModelError
 from ..types import Completion
 from .base import Message
 
@@ -134,7 +134,9 @@ class OpenAIBackend:
             except requests.Timeout:
                 last = f"{self.options.base_url} did not answer within {self.options.timeout:.0f} s"
             else:
-                if r.status_code in (400, 422) and self._format == "json_schema" and "json_schema" in r.text:
+                # (llama_cpp.server answers 500 with a validation error naming response_format)
+                if (r.status_code in (400, 422, 500) and "json_schema" in r.text
+                        and body.get("response_format", {}).get("type") == "json_schema"):
                     # a server without the json_schema form (llama_cpp.server): its json_object + schema
                     self._format = "json_object"
                     body = {**body, "response_format": self._response_format(body["response_format"]["json_schema"]["schema"])}
@@ -148,7 +150,7 @@ class OpenAIBackend:
                         raise ModelError(f"{self.url}: answer is not JSON") from None
                 last = f"{self.url} answered HTTP {r.status_code}: {r.text[:200]}"
                 if r.status_code < 500 and r.status_code != 429:
-                    raise ModelError(last)
+                    raise ModelCallError(last)
             if attempt < self.options.retries:
                 time.sleep(delay)
                 delay *= 2

@@ -1,0 +1,77 @@
+"""The second pass: findings stand as error/warning only where the judge prefers the old code."""
+
+from __future__ import annotations
+
+import json
+
+from test_draft import ScriptedBackend, diff_at
+
+from reviewer.backends.llama import Choice
+from reviewer.cache import ResultCache
+from reviewer.judge import versions
+from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.prompt import Templates
+from reviewer.types import DiffInput
+
+FINDING = json.dumps({"comments": [{"line": 11, "side": "RIGHT", "body": "off by one", "severity": "error"}]})
+
+
+class Judging(ScriptedBackend):
+    """Drafts from a script; as judge, prefers the version that contains `correct_line`."""
+
+    def __init__(self, answers, correct_line):
+        super().__init__(answers)
+        self.correct_line = correct_line
+        self.judged = []
+
+    def choose(self, messages, options):
+        prompt = messages[-1]["content"]
+        self.judged.append(prompt)
+        a = prompt.split("Version A:")[1].split("Version B:")[0]
+        # a position bias, as real models have: "A" gets a bonus
+        p_a = 0.75 if self.correct_line in a else 0.65
+        return Choice({"A": p_a, "B": 1 - p_a}, prompt_tokens=50, prompt_tokens_evaluated=10)
+
+
+def review(backend, cache=None, verify=True):
+    return run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="",
+                      options=ReviewOptions(context=4096, verify=verify), cache=cache)
+
+
+def test_a_finding_on_a_change_the_judge_finds_worse_stays_an_error():
+    backend = Judging([FINDING], correct_line="return total / len(xs)")  # the old line is right
+    r = review(backend)
+    assert [c.severity for c in r.comments] == ["error"]
+    assert len(backend.judged) == 2  # both orders
+    assert "Version A" in backend.judged[0] and r.stats.model_calls == 3
+
+
+def test_a_finding_on_a_change_the_judge_prefers_becomes_a_note():
+    backend = Judging([FINDING], correct_line="return total / (len(xs) - 1)")  # the new line is right
+    r = review(backend)
+    assert [c.severity for c in r.comments] == ["note"] and r.comments[0].body == "off by one"
+
+
+def test_no_verdict_without_flagged_findings_or_when_disabled():
+    backend = Judging(['{"comments": [{"line": 11, "side": "RIGHT", "body": "nit", "severity": "note"}]}'], "x")
+    review(backend)
+    assert backend.judged == []
+    backend = Judging([FINDING], correct_line="return total / (len(xs) - 1)")
+    assert [c.severity for c in review(backend, verify=False).comments] == ["error"] and backend.judged == []
+
+
+def test_verdicts_are_cached(tmp_path):
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    review(Judging([FINDING], "return total / len(xs)"), cache)
+    again = Judging([], "return total / len(xs)")
+    r = review(again, cache)
+    assert again.judged == [] and again.calls == [] and r.comments[0].severity == "error"
+
+
+def test_versions_of_a_pure_addition_compare_with_and_without_it():
+    from reviewer.diffparse import parse_diff
+
+    (f,) = parse_diff("--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n a = 1\n+b = 2\n c = 3\n")
+    assert versions(f.hunks[0]) == ("a = 1\nc = 3", "a = 1\nb = 2\nc = 3")
+    (g,) = parse_diff("--- /dev/null\n+++ b/y.py\n@@ -0,0 +1 @@\n+new = 1\n")
+    assert versions(g.hunks[0]) is None
