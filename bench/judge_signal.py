@@ -40,6 +40,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int)
     ap.add_argument("--method", choices=["pairwise", "likelihood"], default="pairwise")
     ap.add_argument("--questions", default="correct", help="comma-separated: correct, buggy")
+    ap.add_argument("--labels", default="A,B", help="the two answer labels, e.g. 1,2")
     args = ap.parse_args()
     path, _ = resolve(args.model)
     backend = LlamaBackend(path, LlamaOptions(context=4096, threads=args.threads))
@@ -49,6 +50,7 @@ def main() -> None:
     for case in load_cases(args.folder)[: args.limit]:
         files = parse_diff(case.positive.read_text(encoding="utf-8", errors="replace"))
         ps = []
+        votes = []
         for f in files:
             for hunk in f.hunks:
                 if args.method == "likelihood":
@@ -60,14 +62,15 @@ def main() -> None:
                         ps.append(1 / (1 + math.exp(max(-50.0, min(50.0, ll_old - ll_new)))))
                     continue
                 verdict = judge_hunk(backend, templates, f.path, language_of(f.path), hunk,
-                                     tuple(args.questions.split(",")))
+                                     tuple(args.questions.split(",")), tuple(args.labels.split(",")))
                 if verdict is not None:
                     ps.append(verdict.p_new)
+                    votes.append(verdict.votes)
         if not ps:
             continue
         p_bug = min(ps)  # the hunk whose new version looks worst
         p_fix = min(1 - p for p in ps)  # fix.diff: the same versions, swapped
-        rows.append({"case": case.name, "p_new_bug": round(p_bug, 3), "p_new_fix": round(p_fix, 3)})
+        rows.append({"case": case.name, "p_new_bug": round(p_bug, 3), "p_new_fix": round(p_fix, 3), "votes": votes})
         print(f"{case.name}: p_new(bug)={p_bug:.3f}", flush=True)
     seconds = time.perf_counter() - start
     bug = [1 - r["p_new_bug"] for r in rows]  # score = how bad the new version looks

@@ -27,6 +27,7 @@ class Verdict:
     prompt_tokens: int
     prompt_tokens_evaluated: int
     calls: int
+    votes: tuple[float, ...] = ()  # P(new version chosen) in each pass
 
 
 def versions(hunk: Hunk) -> tuple[str, str] | None:
@@ -40,11 +41,11 @@ def versions(hunk: Hunk) -> tuple[str, str] | None:
 
 
 def judge_messages(templates: Templates, path: str, language: str, section: str, a: str, b: str,
-                   question: str = "correct") -> list[Message]:
+                   question: str = "correct", labels: tuple[str, str] = ("A", "B")) -> list[Message]:
     return [
         {"role": "system", "content": templates.render("judge_system.j2", language=language).strip()},
         {"role": "user", "content": templates.render("judge.j2", path=path, language=language, section=section,
-                                                     a=a, b=b, question=question).strip()},
+                                                     a=a, b=b, question=question, labels=labels).strip()},
     ]
 
 
@@ -54,7 +55,7 @@ QUESTIONS = ("correct",)
 
 
 def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
-               questions: tuple[str, ...] = QUESTIONS) -> Verdict | None:
+               questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B")) -> Verdict | None:
     pair = versions(hunk)
     if pair is None:
         return None
@@ -62,10 +63,12 @@ def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str,
     votes: list[float] = []
     prompt_tokens = evaluated = 0
     for question in questions:
-        for a, b, new_label in ((new, old, "A"), (old, new, "B")):
-            choice = backend.choose(judge_messages(templates, path, language, hunk.section, a, b, question), ["A", "B"])
+        first, second = labels
+        for a, b, new_label in ((new, old, first), (old, new, second)):
+            messages = judge_messages(templates, path, language, hunk.section, a, b, question, labels)
+            choice = backend.choose(messages, [first, second])
             p = choice.probs[new_label]
             votes.append(p if question == "correct" else 1 - p)
             prompt_tokens += choice.prompt_tokens
             evaluated += choice.prompt_tokens_evaluated
-    return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes))
+    return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes), tuple(votes))
