@@ -95,7 +95,7 @@ def test_stdin_markdown_as_subprocess(smollm2_path):
     text = proc.stdout.decode()
     assert text.startswith("# Review of stdin")
     assert "## `calc.py`" in text  # the report names the files reviewed
-    assert re.search(r"1 chunks, [12] model calls", text)
+    assert re.search(r"1 chunks, \d+ model calls", text)
     assert b"Traceback" not in proc.stderr
 
 
