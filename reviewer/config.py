@@ -64,6 +64,7 @@ class Settings:
     verify: bool = True  # second opinion: keep error/warning only where the new code looks worse
     verify_threshold: float = 0.5  # keep when P(new version is the correct one) is below this
     review_event: str = "COMMENT"
+    inline_notes: bool = False  # post `note` findings as inline comments (default: in the review body)
     github_max_wait: float = 60.0  # seconds one GitHub call may spend waiting out rate limits and 5xx
     github_write_pause: float = 1.0  # seconds between two writes to GitHub (its secondary-limit advice)
     github_timeout: float = 30.0  # seconds without an answer before a GitHub request counts as failed

@@ -294,3 +294,16 @@ def test_markers_count_only_from_the_tokens_user_unless_it_cannot_be_known(gh):
     again, requests = publish(gh, fetched(gh), make_review(d, comments))
     assert (again.event, again.duplicates, again.summary) == (None, 2, "unchanged")
     assert [q for q in requests if q.method != "GET"] == []
+
+
+def test_notes_go_into_the_review_body_unless_inline_notes(gh):
+    text = shared("real-diffs", "pager-params.diff").read_text()
+    gh.add_pull(REPO, number=7, diff=text, user="alice", head_sha=HEAD)
+    d = fetched(gh)
+    added = lines(text, "+")
+    comments = [finding(*added[0], "A real problem.", "error"), finding(*added[3], "Maybe rename this.", "note")]
+    result, _ = publish(gh, d, make_review(d, comments), inline_notes=False)
+    assert (result.inline, result.in_body, result.rejected) == (1, 1, 0)
+    [review] = gh.reviews(REPO, 7)
+    assert "Maybe rename this." in review["body"] and "unsure" in review["body"]
+    assert [c["body"] for c in gh.review_comments(REPO, 7) if "Maybe rename" in c["body"]] == []

@@ -146,7 +146,7 @@ def make_pr_source(client: GitHubClient, ref: PRRef) -> PullRequestSource:
 
 def make_github_sink(client: GitHubClient, settings: Settings, diff_text: str) -> GitHubReviewSink:
     return GitHubReviewSink(client, diff_text, max_comments=settings.max_comments,
-                            review_event=settings.review_event)
+                            review_event=settings.review_event, inline_notes=settings.inline_notes)
 
 
 def range_base(spec: str) -> str:

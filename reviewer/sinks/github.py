@@ -50,9 +50,10 @@ def choose_event(setting: str, review: Review) -> str:
 
 class GitHubReviewSink:
     def __init__(self, client: GitHubClient, diff_text: str, *, max_comments: int = 30,
-                 review_event: str = "COMMENT"):
+                 review_event: str = "COMMENT", inline_notes: bool = True):
         self.client, self.diff_text = client, diff_text
         self.max_comments, self.review_event = max_comments, review_event
+        self.inline_notes = inline_notes  # False: notes (unsure findings) go into the review body
 
     def publish(self, review: Review) -> PostResult:
         pr = review.pr
@@ -79,6 +80,8 @@ class GitHubReviewSink:
         index = DiffIndex(parse_diff(self.diff_text))
         placeable = [(c, fp) for c, fp in fresh if index.is_valid(c)]
         unplaced = [(c, fp) for c, fp in fresh if not index.is_valid(c)]
+        notes = [] if self.inline_notes else [(c, fp) for c, fp in placeable if c.severity == "note"]
+        placeable = [x for x in placeable if x not in notes]
         inline, overflow = placeable[: self.max_comments], placeable[self.max_comments:]
 
         # one review per head commit, even without findings (it says the commit was reviewed);
@@ -88,18 +91,20 @@ class GitHubReviewSink:
         result = PostResult(duplicates=duplicates)
         if fresh or not head_reviewed:
             event = choose_event(self.review_event, review)
-            result = self._post_review(review, event, inline, overflow, unplaced, duplicates)
+            result = self._post_review(review, event, inline, overflow, unplaced, duplicates, notes)
         summary, url = self._upsert_summary(F.summary_body(review, pr.head_sha), login)
         return replace(result, summary=summary, summary_url=url)
 
     # -- the review -------------------------------------------------------------------------------
-    def _post_review(self, review: Review, event: str, inline, overflow, unplaced, duplicates: int) -> PostResult:
+    def _post_review(self, review: Review, event: str, inline, overflow, unplaced, duplicates: int,
+                     notes=()) -> PostResult:
         pr, refused, run = self.pr, [], secrets.token_hex(6)
         state = {"event": event, "downgraded": False}
 
         def submit() -> dict:
             body = F.review_body(run, pr.head_sha, review.model, len(inline), duplicates, [
                 (f"More findings ({self.max_comments} at most are placed on the diff)", _items(overflow, pr)),
+                ("Notes (findings the model was unsure of)", _items(list(notes), pr)),
                 ("Findings not on a line of the reviewed diff", _items(unplaced, pr)),
                 ("Findings GitHub refused to place on the diff", _items(refused, pr))])
             comments = [F.inline_payload(c, fp) for c, fp in inline]
@@ -130,7 +135,7 @@ class GitHubReviewSink:
                     raise PostError(f"GitHub refused the review on {pr.head_sha[:12]}: {exc.message}",
                                     hint="if the PR was force-pushed, review it again") from None
         return PostResult(event=state["event"], review_url=data.get("html_url"), inline=len(inline),
-                          in_body=len(overflow) + len(unplaced) + len(refused),
+                          in_body=len(overflow) + len(unplaced) + len(refused) + len(notes),
                           rejected=len(unplaced) + len(refused), duplicates=duplicates,
                           downgraded=state["downgraded"])
 
