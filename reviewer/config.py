@@ -63,6 +63,7 @@ class Settings:
     temperature: float = 0.0
     verify: bool = True  # second opinion: keep error/warning only where the new code looks worse
     verify_threshold: float = 0.5  # keep when P(new version is the correct one) is below this
+    confirm: bool = False  # self-check: drop a finding on an added line the model would not change
     review_event: str = "COMMENT"
     inline_notes: bool = False  # post `note` findings as inline comments (default: in the review body)
     github_max_wait: float = 60.0  # seconds one GitHub call may spend waiting out rate limits and 5xx

@@ -19,6 +19,7 @@ from .draft import ChunkResult, Drafter
 from .prompt import Templates
 from .style import StyleGuide
 from .style.applied import apply_style
+from .confirm import Confirmer
 from .verify import Verifier
 from .types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Review, Stats
 
@@ -43,6 +44,7 @@ class ReviewOptions:
     answer_settings: dict | None = None
     verify: bool = False
     verify_threshold: float = 0.5
+    confirm: bool = False
 
 
 def merge_duplicates(comments: Sequence[Comment]) -> list[Comment]:
@@ -118,6 +120,9 @@ def run_review(
     if observer:
         observer.started(len(chunks))
     results = _draft_all(drafter, chunks, options.jobs if backend.concurrent else 1, observer)
+    if options.confirm and any(r.comments for r in results):
+        confirmer = Confirmer(backend, templates, applied.text, backend.identity(), cache)
+        results = [confirmer.confirm(r) for r in results]
     flagged = any(c.severity in ("error", "warning") for r in results for c in (*r.comments, *r.notes))
     if options.verify and flagged and hasattr(backend, "choose"):
         # after every draft, so the drafts share one prompt prefix and the verdicts another

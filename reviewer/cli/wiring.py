@@ -111,6 +111,7 @@ def review_options(settings: Settings) -> ReviewOptions:
         answer_settings={"temperature": settings.temperature},
         verify=settings.verify,
         verify_threshold=settings.verify_threshold,
+        confirm=settings.confirm,
     )
 
 
