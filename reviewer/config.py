@@ -33,6 +33,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "backend": ("llama", "openai"),
     "fail_on": ("error", "warning", "never"),
     "format": ("markdown", "json"),
+    "verify_context": ("hunk", "chunk"),
     "review_event": ("COMMENT", "REQUEST_CHANGES_ON_ERROR", "APPROVE_WHEN_CLEAN"),
 }
 
@@ -63,6 +64,7 @@ class Settings:
     temperature: float = 0.0
     verify: bool = True  # second opinion: keep error/warning only where the new code looks worse
     verify_threshold: float = 0.5  # keep when P(new version is the correct one) is below this
+    verify_context: str = "hunk"  # hunk: the judge sees the two versions; chunk: after the draft's listing
     confirm: bool = False  # self-check: drop a finding on an added line the model would not change
     review_event: str = "COMMENT"
     inline_notes: bool = False  # post `note` findings as inline comments (default: in the review body)

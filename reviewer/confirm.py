@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from .cache import ResultCache
@@ -28,7 +29,7 @@ class Confirmer:
     backend: object
     templates: Templates
     style: str
-    model_identity: str
+    model_identity: str | Callable[[], str]
     cache: ResultCache | None = None
     dismissed: list[Comment] = field(default_factory=list)
 
@@ -65,8 +66,8 @@ class Confirmer:
             context=context, language=language_of(chunk.path),
         ).strip()
         messages = [{"role": "system", "content": self.system()}, {"role": "user", "content": user}]
-        key = "confirm:" + hashlib.sha256(json.dumps(
-            [CONFIRM_VERSION, self.model_identity, messages]).encode()).hexdigest()
+        model = self.model_identity() if callable(self.model_identity) else self.model_identity
+        key = "confirm:" + hashlib.sha256(json.dumps([CONFIRM_VERSION, model, messages]).encode()).hexdigest()
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit.get("line")
         try:

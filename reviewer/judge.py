@@ -41,11 +41,19 @@ def versions(hunk: Hunk) -> tuple[str, str] | None:
 
 
 def judge_messages(templates: Templates, path: str, language: str, section: str, a: str, b: str,
-                   question: str = "correct", labels: tuple[str, str] = ("A", "B")) -> list[Message]:
+                   question: str = "correct", labels: tuple[str, str] = ("A", "B"),
+                   context: list[Message] | None = None) -> list[Message]:
+    """The judge's prompt. With ``context`` (the draft's own system and chunk messages) the
+    question follows the chunk listing in the same user turn: the model sees the whole chunk,
+    and the prompt shares its long prefix with the draft's, which the KV cache already holds."""
+    question_text = templates.render("judge.j2", path=path, language=language, section=section,
+                                     a=a, b=b, question=question, labels=labels).strip()
+    if context:
+        *head, last = context
+        return [*head, {"role": last["role"], "content": last["content"].rstrip() + "\n\n" + question_text}]
     return [
         {"role": "system", "content": templates.render("judge_system.j2", language=language).strip()},
-        {"role": "user", "content": templates.render("judge.j2", path=path, language=language, section=section,
-                                                     a=a, b=b, question=question, labels=labels).strip()},
+        {"role": "user", "content": question_text},
     ]
 
 
@@ -55,7 +63,8 @@ QUESTIONS = ("correct",)
 
 
 def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
-               questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B")) -> Verdict | None:
+               questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B"),
+               context: list[Message] | None = None) -> Verdict | None:
     pair = versions(hunk)
     if pair is None:
         return None
@@ -65,7 +74,7 @@ def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str,
     for question in questions:
         first, second = labels
         for a, b, new_label in ((new, old, first), (old, new, second)):
-            messages = judge_messages(templates, path, language, hunk.section, a, b, question, labels)
+            messages = judge_messages(templates, path, language, hunk.section, a, b, question, labels, context)
             choice = backend.choose(messages, [first, second])
             p = choice.probs[new_label]
             votes.append(p if question == "correct" else 1 - p)

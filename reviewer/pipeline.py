@@ -45,6 +45,7 @@ class ReviewOptions:
     verify: bool = False
     verify_threshold: float = 0.5
     confirm: bool = False
+    verify_context: str = "hunk"  # "chunk": the judge sees the draft's chunk listing too
 
 
 def merge_duplicates(comments: Sequence[Comment]) -> list[Comment]:
@@ -119,15 +120,20 @@ def run_review(
         backend.prepare(min(longest, options.context))
     if observer:
         observer.started(len(chunks))
-    results = _draft_all(drafter, chunks, options.jobs if backend.concurrent else 1, observer)
-    if options.confirm and any(r.comments for r in results):
-        confirmer = Confirmer(backend, templates, applied.text, backend.identity(), cache)
-        results = [confirmer.confirm(r) for r in results]
-    flagged = any(c.severity in ("error", "warning") for r in results for c in (*r.comments, *r.notes))
-    if options.verify and flagged and hasattr(backend, "choose"):
-        # after every draft, so the drafts share one prompt prefix and the verdicts another
-        verifier = Verifier(backend, templates, backend.identity(), options.verify_threshold, cache)
-        results = [verifier.verify(r) for r in results]
+    verifier = None
+    if options.verify and chunks and hasattr(backend, "choose"):
+        context = drafter.messages if options.verify_context == "chunk" else None
+        verifier = Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context)
+    if options.confirm:
+        confirmer = Confirmer(backend, templates, applied.text, backend.identity, cache)
+
+    def after_draft(result: ChunkResult) -> ChunkResult:
+        # right after its draft, while the KV cache still holds that chunk's prompt
+        if options.confirm and result.comments:
+            result = confirmer.confirm(result)
+        return verifier.verify(result) if verifier is not None else result
+
+    results = _draft_all(drafter, chunks, options.jobs if backend.concurrent else 1, observer, after_draft)
 
     comments = merge_duplicates([c for r in results for c in r.comments])
     notes: list[Note] = [n for r in results for n in r.notes]
@@ -160,19 +166,20 @@ def run_review(
     )
 
 
-def _draft_all(drafter: Drafter, chunks: list[Chunk], jobs: int, observer: Observer | None) -> list[ChunkResult]:
+def _draft_all(drafter: Drafter, chunks: list[Chunk], jobs: int, observer: Observer | None,
+               after: Callable[[ChunkResult], ChunkResult] = lambda r: r) -> list[ChunkResult]:
     total = len(chunks)
     if jobs <= 1 or total <= 1:
         results = []
         for i, chunk in enumerate(chunks, 1):
-            result = drafter.draft(chunk)
+            result = after(drafter.draft(chunk))
             results.append(result)
             if observer:
                 observer.chunk_done(i, total, result)
         return results
     done = 0
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(drafter.draft, chunk) for chunk in chunks]
+        futures = [pool.submit(lambda c: after(drafter.draft(c)), chunk) for chunk in chunks]
         results = []
         for future in futures:
             result = future.result()

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from .backends.base import Message
 from .cache import ResultCache
 from .chunk import language_of
 from .draft import ChunkResult
@@ -26,25 +28,30 @@ VERIFY_VERSION = 1
 class Verifier:
     backend: object  # has choose(messages, options)
     templates: Templates
-    model_identity: str
+    model_identity: str | Callable[[], str]  # a callable is asked only when a verdict is needed
     threshold: float = 0.5
     cache: ResultCache | None = None
+    # the draft's messages for a chunk: when given, the judge asks its question after them
+    context: Callable[[Chunk], list[Message]] | None = None
 
-    def _key(self, path: str, hunk: Hunk) -> str:
+    def _key(self, path: str, hunk: Hunk, context: list[Message] | None) -> str:
         digest = hashlib.sha256()
         pair = versions(hunk)
-        digest.update(json.dumps([VERIFY_VERSION, self.model_identity, path, pair,
+        model = self.model_identity() if callable(self.model_identity) else self.model_identity
+        digest.update(json.dumps([VERIFY_VERSION, model, path, pair, context,
                                   self.templates.source("judge.j2"), self.templates.source("judge_system.j2")]).encode())
         return "verify:" + digest.hexdigest()
 
     def p_new(self, chunk: Chunk, hunk: Hunk, spent: list[Completion]) -> float | None:
         if versions(hunk) is None:
             return None
-        key = self._key(chunk.path, hunk)
+        context = self.context(chunk) if self.context is not None else None
+        key = self._key(chunk.path, hunk, context)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return float(hit["p_new"])
         try:
-            verdict = judge_hunk(self.backend, self.templates, chunk.path, language_of(chunk.path), hunk)
+            verdict = judge_hunk(self.backend, self.templates, chunk.path, language_of(chunk.path), hunk,
+                                 context=context)
         except ModelCallError:
             return None  # no verdict (e.g. the hunk does not fit): the finding keeps its severity
         if verdict is None:

@@ -56,7 +56,10 @@ class LazyBackend:
     def complete(self, messages, schema, max_tokens):
         return self._get().complete(messages, schema, max_tokens)
 
-    def __getattr__(self, name: str):  # choose(), timings... of the real backend
+    def choose(self, messages, options):
+        return self._get().choose(messages, options)
+
+    def __getattr__(self, name: str):  # timings... of the real backend
         if name.startswith("_"):
             raise AttributeError(name)
         return getattr(self._get(), name)
@@ -112,6 +115,7 @@ def review_options(settings: Settings) -> ReviewOptions:
         verify=settings.verify,
         verify_threshold=settings.verify_threshold,
         confirm=settings.confirm,
+        verify_context=settings.verify_context,
     )
 
 
