@@ -40,6 +40,39 @@ def versions(hunk: Hunk) -> tuple[str, str] | None:
     return "\n".join(old), "\n".join(new)
 
 
+def split_versions(hunk: Hunk) -> tuple[list[str], list[str], list[str], list[str]] | None:
+    """(shared lines before, old part, new part, shared lines after) of a hunk."""
+    old = [line.text for line in hunk.lines if line.kind != "+"]
+    new = [line.text for line in hunk.lines if line.kind != "-"]
+    if old == new:
+        return None
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    return old[:head], old[head:len(old) - tail], new[head:len(new) - tail], old[len(old) - tail:]
+
+
+def marked_messages(templates: Templates, path: str, language: str, hunk: Hunk, new_first: bool,
+                    labels: tuple[str, str]) -> list[Message] | None:
+    """The judge's prompt with the shared code shown once and the two versions of the changed
+    part after it: both orders share everything up to the versions (one KV prefix)."""
+    parts = split_versions(hunk)
+    if parts is None:
+        return None
+    before, old, new, after = parts
+    a, b = (new, old) if new_first else (old, new)
+    show = lambda lines: "\n".join(lines) if lines else "(nothing: the part is absent in this version)"
+    return [
+        {"role": "system", "content": templates.render("judge_system.j2", language=language).strip()},
+        {"role": "user", "content": templates.render(
+            "judge_marked.j2", path=path, language=language, section=hunk.section, before=before, after=after,
+            a=show(a), b=show(b), labels=labels).strip()},
+    ]
+
+
 def judge_messages(templates: Templates, path: str, language: str, section: str, a: str, b: str,
                    question: str = "correct", labels: tuple[str, str] = ("A", "B"),
                    context: list[Message] | None = None) -> list[Message]:
@@ -69,6 +102,8 @@ def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str,
     if pair is None:
         return None
     old, new = pair
+    if questions == ("marked",):
+        return _judge_marked(backend, templates, path, language, hunk, labels)
     votes: list[float] = []
     prompt_tokens = evaluated = 0
     for question in questions:
@@ -80,4 +115,19 @@ def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str,
             votes.append(p if question == "correct" else 1 - p)
             prompt_tokens += choice.prompt_tokens
             evaluated += choice.prompt_tokens_evaluated
+    return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes), tuple(votes))
+
+
+def _judge_marked(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
+                  labels: tuple[str, str]) -> Verdict | None:
+    votes: list[float] = []
+    prompt_tokens = evaluated = 0
+    for new_first in (True, False):
+        messages = marked_messages(templates, path, language, hunk, new_first, labels)
+        if messages is None:
+            return None
+        choice = backend.choose(messages, list(labels))
+        votes.append(choice.probs[labels[0] if new_first else labels[1]])
+        prompt_tokens += choice.prompt_tokens
+        evaluated += choice.prompt_tokens_evaluated
     return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes), tuple(votes))
