@@ -63,7 +63,9 @@ class Settings:
     templates: str | None = None
     temperature: float = 0.0
     verify: bool = True  # second opinion: keep error/warning only where the new code looks worse
-    verify_threshold: float = 0.5  # keep when P(new version is the correct one) is below this
+    # keep error/warning when P(new version is the correct one) is below this: the judge must prefer
+    # the old version by a margin (0.495 chosen on quality-quixbugs, checked on quality-cases; docs/quality.md)
+    verify_threshold: float = 0.495
     verify_context: str = "hunk"  # hunk: the judge sees the two versions; chunk: after the draft's listing
     confirm: bool = False  # self-check: drop a finding on an added line the model would not change
     review_event: str = "COMMENT"
