@@ -13,6 +13,7 @@ from .anchor import place, to_comment
 from .backends.base import Backend, Message
 from .cache import ResultCache, chunk_key
 from .errors import ModelCallError
+from .nonfinding import is_non_finding
 from .prompt import Templates
 from .sanitize import clean_code, clean_model_text
 from .types import SEVERITIES, Chunk, Comment, Completion, Note
@@ -138,8 +139,8 @@ def place_findings(chunk: Chunk, findings: list[RawFinding]) -> tuple[list[Comme
     notes: list[Note] = []
     for f in findings:
         body = clean_model_text(f.body)
-        if not body:
-            continue
+        if not body or is_non_finding(body):
+            continue  # empty, or a verdict of "nothing wrong" written as a comment
         suggestion = clean_code(f.suggestion) if f.suggestion is not None else None
         if suggestion is not None and (_norm(suggestion) == _norm(f.body) or _norm(suggestion) in SEVERITIES):
             suggestion = None  # prose in the code field
@@ -179,12 +180,14 @@ def _from_cache(chunk: Chunk, value: dict[str, Any]) -> tuple[list[Comment], lis
     lines = chunk.lines
     comments = []
     for c in value.get("comments", []):
+        if is_non_finding(c["body"]):
+            continue  # stored by an older version that kept such comments
         target = lines[c["at"]]
         start = lines[c["start"]].line if c.get("start") is not None else None
         comments.append(
             Comment(chunk.path, target.line, target.side, c["severity"], c["body"], start, c.get("suggestion"))
         )
-    notes = [Note(chunk.path, n["severity"], n["body"]) for n in value.get("notes", [])]
+    notes = [Note(chunk.path, n["severity"], n["body"]) for n in value.get("notes", []) if not is_non_finding(n["body"])]
     return comments, notes
 
 
