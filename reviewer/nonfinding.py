@@ -36,6 +36,12 @@ _NOTHING_WRONG = re.compile(
 _BUT = re.compile(r"\b(?:but|however|although|except|though|instead|should|must|missing|wrong|incorrect)\b", re.I)
 
 
+# a finding says something in words: a tiny model may answer with a run of digits or punctuation
+MIN_LETTERS = 4
+
+
 def is_non_finding(body: str) -> bool:
-    """True when a comment only says that there is nothing wrong."""
+    """True when a comment only says that there is nothing wrong, or says nothing in words."""
+    if sum(ch.isalpha() for ch in body) < MIN_LETTERS:
+        return True
     return bool(_NOTHING_WRONG.search(body)) and not _BUT.search(body)

@@ -22,6 +22,9 @@ NOTHING_WRONG = [
     "This code follows the style guide.",
     "Nothing to report.",
     "The new lines are not violating the style guide.",
+    "1234567890" * 30,  # what SmolLM2-135M wrote on QuixBugs
+    "...",
+    "`x`",
 ]
 
 FINDINGS = [
@@ -32,6 +35,9 @@ FINDINGS = [
     "Use `n_threads`, not `num_threads` [STYLE.md › Counts].",
     "The function does not return a value on the error path.",
     "The loop looks fine, however `i` is never incremented.",
+    "Off by one.",
+    "Größe falsch berechnet.",
+    "这里可能会出现空指针异常。",
 ]
 
 
