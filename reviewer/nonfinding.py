@@ -37,7 +37,7 @@ _BUT = re.compile(r"\b(?:but|however|although|except|though|instead|should|must|
 
 
 # a finding says something in words: a tiny model may answer with a run of digits or punctuation
-MIN_LETTERS = 4
+MIN_LETTERS = 2
 
 
 def is_non_finding(body: str) -> bool:

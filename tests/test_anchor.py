@@ -107,7 +107,7 @@ def test_removed_line_numbers_are_left_side():
     comments, _ = place_findings(chunk, [RawFinding(12, "LEFT", "note", "old three")])
     assert comments[0].side == "LEFT" and comments[0].line == 12
     # the model said RIGHT for a number only the old side has: forgiven (a context line: shown RIGHT)
-    comments, _ = place_findings(chunk, [RawFinding(40, "RIGHT", "note", "a")])
+    comments, _ = place_findings(chunk, [RawFinding(40, "RIGHT", "note", "a is unused")])
     assert (comments[0].side, comments[0].line) == ("RIGHT", 41) and index.is_valid(comments[0])
 
 
