@@ -14,6 +14,9 @@ import re
 _PROBLEM = r"(?:real\s+|obvious\s+|apparent\s+|significant\s+|new\s+|other\s+|major\s+|style\s+)?" \
     r"(?:problems?|issues?|bugs?|errors?|violations?|concerns?|breaks?|rules?|changes?\s+needed)"
 
+# "no longer follows the guide", "never looks right" are findings
+_NOT_NEGATED = r"(?<!not\s)(?<!n't\s)(?<!longer\s)(?<!never\s)"
+
 _NOTHING_WRONG = re.compile(
     r"^\s*(?:lgtm|looks\s+good|no\s+comments?)\b"
     # "does not contain any real problems", "doesn't violate the style guide"
@@ -26,9 +29,9 @@ _NOTHING_WRONG = re.compile(
     r"|\b(?:there\s+(?:is|are)\s+no|(?:i\s+)?(?:see|found|find)\s+no)\s+" + _PROBLEM + r"(?=[\s.,;:!]|$)"
     r"|\bnothing\s+(?:to\s+(?:report|flag|change|fix)|wrong)\b"
     # "the change looks correct", "this seems fine"
-    r"|\b(?:looks|seems|appears|look|seem)\s+(?:to\s+be\s+)?(?:good|fine|correct|ok|okay|reasonable)\b"
+    r"|" + _NOT_NEGATED + r"\b(?:looks|seems|appears|look|seem)\s+(?:to\s+be\s+)?(?:good|fine|correct|ok|okay|reasonable)\b"
     # "follows the style guide", "adheres to the guidelines"
-    r"|\b(?:follows|adheres\s+to|complies\s+with|conforms\s+to|is\s+consistent\s+with)\s+(?:all\s+)?(?:the\s+)?"
+    r"|" + _NOT_NEGATED + r"\b(?:follows|adheres\s+to|complies\s+with|conforms\s+to|is\s+consistent\s+with)\s+(?:all\s+)?(?:the\s+)?"
     r"(?:style\s+guide|guidelines?|rules?|conventions?|coding\s+style)\b",
     re.I,
 )
