@@ -21,6 +21,11 @@ from typing import Any
 from .errors import ConfigError
 from .logs import register_secret
 
+# verify keeps an error/warning when P(new version is the correct one) is below this: the judge
+# must prefer the old version by a margin (0.49: the fewest false alarms on both quality sets;
+# the sweep is in docs/quality.md). The library's defaults read it from here too.
+VERIFY_THRESHOLD = 0.49
+
 if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover
@@ -63,9 +68,7 @@ class Settings:
     templates: str | None = None
     temperature: float = 0.0
     verify: bool = True  # second opinion: keep error/warning only where the new code looks worse
-    # keep error/warning when P(new version is the correct one) is below this: the judge must prefer
-    # the old version by a margin (0.49: the fewest false alarms on both quality sets; the sweep is in docs/quality.md)
-    verify_threshold: float = 0.49
+    verify_threshold: float = VERIFY_THRESHOLD
     verify_context: str = "hunk"  # hunk: the judge sees the two versions; chunk: after the draft's listing
     confirm: bool = False  # self-check: drop a finding on an added line the model would not change
     review_event: str = "COMMENT"

@@ -14,6 +14,7 @@ from typing import Protocol
 from .backends.base import Backend
 from .cache import ResultCache
 from .chunk import DEFAULT_IGNORE, estimate_tokens, make_chunks, select_files
+from .config import VERIFY_THRESHOLD
 from .diffparse import parse_diff
 from .draft import ChunkResult, Drafter
 from .prompt import Templates
@@ -43,7 +44,7 @@ class ReviewOptions:
     jobs: int = 1
     answer_settings: dict | None = None
     verify: bool = False
-    verify_threshold: float = 0.5
+    verify_threshold: float = VERIFY_THRESHOLD
     confirm: bool = False
     verify_context: str = "hunk"  # "chunk": the judge sees the draft's chunk listing too
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from .backends.base import Message
 from .cache import ResultCache
 from .chunk import language_of
+from .config import VERIFY_THRESHOLD
 from .draft import ChunkResult
 from .errors import ModelCallError
 from .judge import judge_hunk, versions
@@ -29,7 +30,7 @@ class Verifier:
     backend: object  # has choose(messages, options)
     templates: Templates
     model_identity: str | Callable[[], str]  # a callable is asked only when a verdict is needed
-    threshold: float = 0.5
+    threshold: float = VERIFY_THRESHOLD
     cache: ResultCache | None = None
     # the draft's messages for a chunk: when given, the judge asks its question after them
     context: Callable[[Chunk], list[Message]] | None = None
