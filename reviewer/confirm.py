@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 
 from .cache import ResultCache
 from .chunk import language_of
@@ -33,7 +34,9 @@ class Confirmer:
     cache: ResultCache | None = None
     dismissed: list[Comment] = field(default_factory=list)
 
+    @cached_property
     def system(self) -> str:
+        """The rewrite prompt's system message, rendered once per review."""
         return self.templates.render("confirm_system.j2", style=self.style).strip()
 
     def confirm(self, result: ChunkResult) -> ChunkResult:
@@ -65,7 +68,7 @@ class Confirmer:
             "confirm.j2", path=chunk.path, number=target.line, body=comment.body, line=target.text,
             context=context, language=language_of(chunk.path),
         ).strip()
-        messages = [{"role": "system", "content": self.system()}, {"role": "user", "content": user}]
+        messages = [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
         model = self.model_identity() if callable(self.model_identity) else self.model_identity
         key = "confirm:" + hashlib.sha256(json.dumps([CONFIRM_VERSION, model, messages]).encode()).hexdigest()
         if self.cache is not None and (hit := self.cache.get(key)) is not None:

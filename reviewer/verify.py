@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from .backends.base import Message
 from .cache import ResultCache
@@ -35,19 +36,23 @@ class Verifier:
     # the draft's messages for a chunk: when given, the judge asks its question after them
     context: Callable[[Chunk], list[Message]] | None = None
 
-    def _key(self, path: str, hunk: Hunk, context: list[Message] | None) -> str:
+    @cached_property
+    def _judge_sources(self) -> tuple[str, str]:
+        """The judge's templates, read once per review (they are part of every verdict's key)."""
+        return self.templates.source("judge.j2"), self.templates.source("judge_system.j2")
+
+    def _key(self, path: str, pair: tuple[str, str], context: list[Message] | None) -> str:
         digest = hashlib.sha256()
-        pair = versions(hunk)
         model = self.model_identity() if callable(self.model_identity) else self.model_identity
-        digest.update(json.dumps([VERIFY_VERSION, model, path, pair, context,
-                                  self.templates.source("judge.j2"), self.templates.source("judge_system.j2")]).encode())
+        digest.update(json.dumps([VERIFY_VERSION, model, path, pair, context, *self._judge_sources]).encode())
         return "verify:" + digest.hexdigest()
 
     def p_new(self, chunk: Chunk, hunk: Hunk, spent: list[Completion]) -> float | None:
-        if versions(hunk) is None:
+        pair = versions(hunk)
+        if pair is None:
             return None
         context = self.context(chunk) if self.context is not None else None
-        key = self._key(chunk.path, hunk, context)
+        key = self._key(chunk.path, pair, context)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return float(hit["p_new"])
         try:
