@@ -47,11 +47,14 @@ def main() -> None:
     templates = Templates()
     rows = []
     start = time.perf_counter()
-    for case in load_cases(args.folder)[: args.limit]:
-        files = parse_diff(case.positive.read_text(encoding="utf-8", errors="replace"))
-        ps = []
-        votes = []
-        for f in files:
+    questions = tuple(args.questions.split(","))
+    # a verdict over both orders of the same prompt is symmetric: p_new(fix) = 1 - p_new(bug).
+    # The "shared" form always shows the old version first, so fix.diff is judged on its own.
+    symmetric = questions != ("shared",)
+
+    def judge_diff(diff: Path) -> tuple[list[float], list]:
+        ps, votes = [], []
+        for f in parse_diff(diff.read_text(encoding="utf-8", errors="replace")):
             for hunk in f.hunks:
                 if args.method == "likelihood":
                     pair = versions(hunk)
@@ -62,20 +65,29 @@ def main() -> None:
                         ps.append(1 / (1 + math.exp(max(-50.0, min(50.0, ll_old - ll_new)))))
                     continue
                 verdict = judge_hunk(backend, templates, f.path, language_of(f.path), hunk,
-                                     tuple(args.questions.split(",")), tuple(args.labels.split(",")))
+                                     questions, tuple(args.labels.split(",")))
                 if verdict is not None:
                     ps.append(verdict.p_new)
                     votes.append(verdict.votes)
+        return ps, votes
+
+    for case in load_cases(args.folder)[: args.limit]:
+        ps, votes = judge_diff(case.positive)
         if not ps:
             continue
         p_bug = min(ps)  # the hunk whose new version looks worst
-        p_fix = min(1 - p for p in ps)  # fix.diff: the same versions, swapped
+        if symmetric:
+            p_fix = min(1 - p for p in ps)  # fix.diff: the same versions, swapped
+        else:
+            fix_ps, fix_votes = judge_diff(case.negative)
+            p_fix = min(fix_ps) if fix_ps else 1.0
+            votes = [*votes, *fix_votes]
         rows.append({"case": case.name, "p_new_bug": round(p_bug, 3), "p_new_fix": round(p_fix, 3), "votes": votes})
         print(f"{case.name}: p_new(bug)={p_bug:.3f}", flush=True)
     seconds = time.perf_counter() - start
     bug = [1 - r["p_new_bug"] for r in rows]  # score = how bad the new version looks
     fix = [1 - r["p_new_fix"] for r in rows]
-    acc = sum(r["p_new_bug"] < 0.5 for r in rows) / len(rows)
+    acc = sum(r["p_new_bug"] < r["p_new_fix"] for r in rows) / len(rows)
     print(f"cases {len(rows)}  AUC {auc(bug, fix):.2f}  pairwise accuracy {acc:.2f}  {seconds / len(rows):.1f} s/case")
     if args.out:
         args.out.write_text(json.dumps({"model": args.model, "rows": rows, "auc": auc(bug, fix), "accuracy": acc}, indent=1))

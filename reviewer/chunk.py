@@ -209,3 +209,25 @@ def make_chunks(
                 )
             )
     return chunks
+
+
+def file_windows(chunks: Sequence[Chunk], budget: int) -> dict[str, tuple[Chunk, ...]]:
+    """Consecutive chunks of one file, grouped while their listings together fit ``budget``
+    tokens: each chunk of a group is reviewed with the whole group's listing in front of it
+    (the file's change as context, one shared prompt prefix evaluated once). Chunk id ->
+    its group; a chunk alone in its group is absent (its prompt stays the plain one)."""
+    windows: dict[str, tuple[Chunk, ...]] = {}
+    group: list[Chunk] = []
+
+    def close() -> None:
+        if len(group) > 1:
+            for member in group:
+                windows[member.id] = tuple(group)
+        group.clear()
+
+    for chunk in chunks:
+        if not (group and group[0].path == chunk.path) or sum(c.tokens for c in group) + chunk.tokens > budget:
+            close()
+        group.append(chunk)
+    close()
+    return windows

@@ -39,6 +39,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "fail_on": ("error", "warning", "never"),
     "format": ("markdown", "json"),
     "verify_context": ("hunk", "chunk"),
+    "verify_judge": ("pairwise", "shared"),
     "review_event": ("COMMENT", "REQUEST_CHANGES_ON_ERROR", "APPROVE_WHEN_CLEAN"),
 }
 
@@ -70,6 +71,10 @@ class Settings:
     verify: bool = True  # second opinion: keep error/warning only where the new code looks worse
     verify_threshold: float = VERIFY_THRESHOLD
     verify_context: str = "hunk"  # hunk: the judge sees the two versions; chunk: after the draft's listing
+    # pairwise: the two versions in both orders; shared: always old first, the labels swapped
+    # after them (the code is evaluated once per verdict)
+    verify_judge: str = "pairwise"
+    file_context: int = 4096  # tokens of a file's other chunks shown with each chunk (0: none)
     confirm: bool = False  # self-check: drop a finding on an added line the model would not change
     review_event: str = "COMMENT"
     inline_notes: bool = False  # post `note` findings as inline comments (default: in the review body)
@@ -205,7 +210,7 @@ def _check(s: Settings) -> None:
     for name in ("max_comments", "comments_per_chunk", "context", "chunk_tokens", "max_tokens", "batch", "jobs"):
         if getattr(s, name) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(s, name)})")
-    for name in ("github_max_wait", "github_write_pause"):
+    for name in ("github_max_wait", "github_write_pause", "file_context"):
         if getattr(s, name) < 0:
             raise ConfigError(f"{name} must not be negative (got {getattr(s, name)})")
     if s.github_timeout < 1:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,13 +134,19 @@ def _offsets(chunk: Chunk) -> dict[tuple[str, int], int]:
     return {(line.side, line.line): i for i, line in enumerate(chunk.lines)}
 
 
-def place_findings(chunk: Chunk, findings: list[RawFinding]) -> tuple[list[Comment], list[Note]]:
+def place_findings(chunk: Chunk, findings: list[RawFinding],
+                   elsewhere: frozenset[tuple[str, int]] = frozenset()) -> tuple[list[Comment], list[Note]]:
+    """``elsewhere``: (side, line) of the other chunks shown with this one (a file window); a
+    finding on one of those lines is theirs to make, so it is dropped here."""
     comments: list[Comment] = []
     notes: list[Note] = []
+    own = {(line.side, line.line) for line in chunk.lines}
     for f in findings:
         body = clean_model_text(f.body)
         if not body or is_non_finding(body):
             continue  # empty, or a verdict of "nothing wrong" written as a comment
+        if (f.side, f.line) in elsewhere and (f.side, f.line) not in own:
+            continue
         suggestion = clean_code(f.suggestion) if f.suggestion is not None else None
         if suggestion is not None and (_norm(suggestion) == _norm(f.body) or _norm(suggestion) in SEVERITIES):
             suggestion = None  # prose in the code field
@@ -206,6 +212,7 @@ class Drafter:
         model_identity: Callable[[], str] | None = None,
         answer_settings: dict[str, Any] | None = None,
         path_rules: Callable[[str], str] | None = None,
+        windows: Mapping[str, tuple[Chunk, ...]] | None = None,
     ):
         self.backend = backend
         self.templates = templates
@@ -218,6 +225,8 @@ class Drafter:
         self._template_hash = templates.fingerprint()
         self._answer_settings = {**(answer_settings or {}), "max_items": max_items, "max_tokens": max_tokens}
         self.path_rules = path_rules  # the style rules for one path only (the chunk prompt)
+        # chunk id -> the chunks of its file reviewed with it (chunk.file_windows); absent: alone
+        self.windows = dict(windows or {})
 
     def rules(self, chunk: Chunk) -> str:
         return self.path_rules(chunk.path) if self.path_rules is not None else ""
@@ -225,13 +234,22 @@ class Drafter:
     def messages(self, chunk: Chunk) -> list[Message]:
         return [
             {"role": "system", "content": self.system_prompt},
-            {"role": "user", "content": self.templates.chunk_prompt(chunk, self.rules(chunk))},
+            {"role": "user", "content": self.templates.chunk_prompt(chunk, self.rules(chunk),
+                                                                    self.windows.get(chunk.id, ()))},
         ]
 
     def key(self, chunk: Chunk) -> str:
         rules = self.rules(chunk)
         prompt = self.system_prompt + ("\0" + rules if rules else "")  # no rules: the key is as before
+        window = self.windows.get(chunk.id)
+        if window:  # what the prompt shows around the chunk, without line numbers (rebases still hit)
+            prompt += "\0window\0" + json.dumps([[c.id == chunk.id, [[(x.kind, x.text) for x in h.lines]
+                                                                      for h in c.hunks]] for c in window])
         return chunk_key(self._identity(), prompt, self._template_hash, self._answer_settings, chunk)
+
+    def _elsewhere(self, chunk: Chunk) -> frozenset[tuple[str, int]]:
+        return frozenset((line.side, line.line) for c in self.windows.get(chunk.id, ()) if c.id != chunk.id
+                         for line in c.lines)
 
     def cached(self, chunk: Chunk) -> ChunkResult | None:
         if self.cache is None:
@@ -271,7 +289,7 @@ class Drafter:
                      'in the form {"comments": [{"line": N, "side": "RIGHT", "body": "...", "severity": "note"}]}.'},
                 ]
                 continue
-            comments, notes = place_findings(chunk, findings)
+            comments, notes = place_findings(chunk, findings, self._elsewhere(chunk))
             if self.cache is not None:
                 self.cache.put(self.key(chunk), _to_cache(chunk, comments, notes))
             return ChunkResult(chunk, tuple(comments), tuple(notes), tuple(completions), raw=tuple(raw))

@@ -93,6 +93,8 @@ def judge_messages(templates: Templates, path: str, language: str, section: str,
 # Each question is asked in both orders; "buggy" asks for the worse version, so its answer counts
 # for the other version. Averaging the orders cancels the model's preference for a position.
 QUESTIONS = ("correct",)
+# the verify pass's forms (the `verify_judge` setting) and the questions that ask them
+QUESTION_FORMS = {"pairwise": QUESTIONS, "shared": ("shared",)}
 
 
 def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
@@ -104,6 +106,8 @@ def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str,
     old, new = pair
     if questions == ("marked",):
         return _judge_marked(backend, templates, path, language, hunk, labels)
+    if questions == ("shared",):
+        return _judge_shared(backend, templates, path, language, hunk, old, new, labels)
     votes: list[float] = []
     prompt_tokens = evaluated = 0
     for question in questions:
@@ -128,6 +132,33 @@ def _judge_marked(backend: Chooser, templates: Templates, path: str, language: s
             return None
         choice = backend.choose(messages, list(labels))
         votes.append(choice.probs[labels[0] if new_first else labels[1]])
+        prompt_tokens += choice.prompt_tokens
+        evaluated += choice.prompt_tokens_evaluated
+    return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes), tuple(votes))
+
+
+def shared_messages(templates: Templates, path: str, language: str, section: str, old: str, new: str,
+                    labels: tuple[str, str]) -> list[Message]:
+    """The judge's prompt with the two versions always in the same order (old, then new) and the
+    answer labels assigned after them: the passes of a verdict differ only in their last sentence,
+    so the code is evaluated once and the label order still varies."""
+    return [
+        {"role": "system", "content": templates.render("judge_system.j2", language=language).strip()},
+        {"role": "user", "content": templates.render(
+            "judge_shared.j2", path=path, language=language, section=section, first=old, second=new,
+            labels=labels).strip()},
+    ]
+
+
+def _judge_shared(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
+                  old: str, new: str, labels: tuple[str, str]) -> Verdict:
+    votes: list[float] = []
+    prompt_tokens = evaluated = 0
+    first, second = labels
+    for order in ((first, second), (second, first)):
+        messages = shared_messages(templates, path, language, hunk.section, old, new, order)
+        choice = backend.choose(messages, [first, second])
+        votes.append(choice.probs[order[1]])  # the label of the second (new) version
         prompt_tokens += choice.prompt_tokens
         evaluated += choice.prompt_tokens_evaluated
     return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes), tuple(votes))

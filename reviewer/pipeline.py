@@ -13,7 +13,7 @@ from typing import Protocol
 
 from .backends.base import Backend
 from .cache import ResultCache
-from .chunk import DEFAULT_IGNORE, estimate_tokens, make_chunks, select_files
+from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, make_chunks, select_files
 from .config import VERIFY_THRESHOLD
 from .diffparse import parse_diff
 from .draft import ChunkResult, Drafter
@@ -26,6 +26,7 @@ from .types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Revie
 
 # room for the chat template's own tokens around the messages
 TEMPLATE_OVERHEAD = 64
+WINDOW_OVERHEAD = 128  # a file window's own lines: its heading and the "review part k" request
 
 
 class Observer(Protocol):
@@ -47,6 +48,10 @@ class ReviewOptions:
     verify_threshold: float = VERIFY_THRESHOLD
     confirm: bool = False
     verify_context: str = "hunk"  # "chunk": the judge sees the draft's chunk listing too
+    verify_judge: str = "pairwise"
+    # each chunk of a file is shown with the file's other chunks (up to this many tokens of
+    # listing) in front of it: one shared prefix per file, evaluated once; 0: each chunk alone
+    file_context: int = 4096  # "shared": the versions shown once, the answer labels swapped
 
 
 def merge_duplicates(comments: Sequence[Comment]) -> list[Comment]:
@@ -109,14 +114,18 @@ def run_review(
     system_tokens = estimate_tokens(system_prompt) + TEMPLATE_OVERHEAD
     budget = max(64, options.context - system_tokens - rules_tokens - options.max_tokens - TEMPLATE_OVERHEAD)
     chunks = make_chunks(files, budget=budget, target=options.chunk_tokens)
+    window_budget = min(options.file_context, budget - WINDOW_OVERHEAD)
+    windows = file_windows(chunks, window_budget) if options.file_context > 0 else {}
 
     drafter = Drafter(
         backend, templates, system_prompt, max_items=options.comments_per_chunk,
         max_tokens=options.max_tokens, cache=cache, answer_settings=options.answer_settings,
-        path_rules=applied.path_rules,
+        path_rules=applied.path_rules, windows=windows,
     )
     if chunks:
-        longest = max(c.tokens for c in chunks) + system_tokens + options.max_tokens + 2 * TEMPLATE_OVERHEAD
+        listing = max(sum(w.tokens for w in windows[c.id]) + WINDOW_OVERHEAD if c.id in windows else c.tokens
+                      for c in chunks)
+        longest = listing + system_tokens + options.max_tokens + 2 * TEMPLATE_OVERHEAD
         longest += rules_tokens
         backend.prepare(min(longest, options.context))
     if observer:
@@ -124,7 +133,8 @@ def run_review(
     verifier = None
     if options.verify and chunks and hasattr(backend, "choose"):
         context = drafter.messages if options.verify_context == "chunk" else None
-        verifier = Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context)
+        verifier = Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,
+                            options.verify_judge)
     if options.confirm:
         confirmer = Confirmer(backend, templates, applied.text, backend.identity, cache)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 
 from jinja2 import FileSystemLoader, StrictUndefined, TemplateError
@@ -97,10 +98,16 @@ class Templates:
     def system_prompt(self, style: str, pr: PullRequest | None) -> str:
         return self.render("system.j2", style=style.strip(), pr=pr).strip() + "\n"
 
-    def chunk_prompt(self, chunk: Chunk, rules: str = "") -> str:
-        """``rules``: the style rules for this chunk's path only (empty: the prompt is unchanged)."""
+    def chunk_prompt(self, chunk: Chunk, rules: str = "", window: Sequence[Chunk] = ()) -> str:
+        """``rules``: the style rules for this chunk's path only (empty: the prompt is unchanged).
+        ``window``: the chunks of the file reviewed together with this one (chunk.file_windows):
+        their whole listing comes first, the same for each of them, and the part to review last."""
+        view = None
+        if len(window) > 1:
+            view = {"hunks": [hunk_view(h) for c in window for h in c.hunks], "count": len(window),
+                    "index": 1 + [c.id for c in window].index(chunk.id)}
         return self.render("chunk.j2", chunk=chunk, hunks=[hunk_view(h) for h in chunk.hunks],
-                           rules=rules.strip()).strip("\n") + "\n"
+                           rules=rules.strip(), window=view).strip("\n") + "\n"
 
 
 def numbered(line: DiffLine) -> str:

@@ -18,7 +18,7 @@ from .chunk import language_of
 from .config import VERIFY_THRESHOLD
 from .draft import ChunkResult
 from .errors import ModelCallError
-from .judge import judge_hunk, versions
+from .judge import QUESTION_FORMS, judge_hunk, versions
 from .prompt import Templates
 from .types import Chunk, Comment, Completion, Hunk, Note
 
@@ -35,11 +35,13 @@ class Verifier:
     cache: ResultCache | None = None
     # the draft's messages for a chunk: when given, the judge asks its question after them
     context: Callable[[Chunk], list[Message]] | None = None
+    form: str = "pairwise"  # or "shared" (judge.QUESTION_FORMS)
 
     @cached_property
-    def _judge_sources(self) -> tuple[str, str]:
+    def _judge_sources(self) -> tuple[str, ...]:
         """The judge's templates, read once per review (they are part of every verdict's key)."""
-        return self.templates.source("judge.j2"), self.templates.source("judge_system.j2")
+        template = "judge_shared.j2" if self.form == "shared" else "judge.j2"
+        return self.form, self.templates.source(template), self.templates.source("judge_system.j2")
 
     def _key(self, path: str, pair: tuple[str, str], context: list[Message] | None) -> str:
         digest = hashlib.sha256()
@@ -57,7 +59,7 @@ class Verifier:
             return float(hit["p_new"])
         try:
             verdict = judge_hunk(self.backend, self.templates, chunk.path, language_of(chunk.path), hunk,
-                                 context=context)
+                                 QUESTION_FORMS[self.form], context=context)
         except ModelCallError:
             return None  # no verdict (e.g. the hunk does not fit): the finding keeps its severity
         if verdict is None:

@@ -38,11 +38,17 @@ class EchoBackend:
         prompt = messages[-1]["content"]
         comments = []
         section = ""
+        # a file window lists the file's other chunks too and names the hunks to review
+        focus = re.search(r"^Review part \d+ of \d+: only the hunks? (.*)$", prompt, re.M)
+        wanted = set(re.findall(r"`(@@ [^`]* @@)`", focus.group(1))) if focus else None
+        in_focus = wanted is None
         for line in prompt.splitlines():
+            if line.startswith("@@ ") and wanted is not None:
+                in_focus = line[: line.index(" @@", 3) + 3] in wanted
             if line.startswith("__"):
                 section = line
             m = _ADDED.match(line)
-            if m and section == "__new hunk__" and m.group(2).strip() and len(comments) < self.per_chunk:
+            if m and in_focus and section == "__new hunk__" and m.group(2).strip() and len(comments) < self.per_chunk:
                 item = {"line": int(m.group(1)), "side": "RIGHT", "severity": self.severity,
                         "body": f"Check `{m.group(2).strip()[:60]}` here.{self.extra}"}
                 if self.suggestion is not None:

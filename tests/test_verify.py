@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from test_draft import ScriptedBackend, diff_at
 
 from reviewer.backends.llama import Choice
@@ -75,3 +77,35 @@ def test_versions_of_a_pure_addition_compare_with_and_without_it():
     assert versions(f.hunks[0]) == ("a = 1\nc = 3", "a = 1\nb = 2\nc = 3")
     (g,) = parse_diff("--- /dev/null\n+++ b/y.py\n@@ -0,0 +1 @@\n+new = 1\n")
     assert versions(g.hunks[0]) is None
+
+
+class SharedJudging(Judging):
+    """The shared form: the old version is always first; the labels are assigned after the code."""
+
+    def choose(self, messages, options):
+        prompt = messages[-1]["content"]
+        self.judged.append(prompt)
+        first = prompt.split("The first version:")[1].split("The second version:")[0]
+        label_first = prompt.split("Call the first version ")[1][0]
+        label_second = "B" if label_first == "A" else "A"
+        correct = label_first if self.correct_line in first else label_second
+        p = {correct: 0.7, ("B" if correct == "A" else "A"): 0.3}
+        return Choice(p, prompt_tokens=50, prompt_tokens_evaluated=10)
+
+
+def review_shared(backend):
+    return run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="",
+                      options=ReviewOptions(context=4096, verify=True, verify_judge="shared"))
+
+
+@pytest.mark.parametrize("correct, severity", [("return total / len(xs)", "error"),
+                                               ("return total / (len(xs) - 1)", "note")])
+def test_the_shared_judge_shows_the_code_once_and_swaps_only_the_labels(correct, severity):
+    backend = SharedJudging([FINDING], correct_line=correct)
+    r = review_shared(backend)
+    assert [c.severity for c in r.comments] == [severity]
+    one, two = backend.judged
+    head = one[: one.index("Call the first version")]
+    assert two.startswith(head) and one != two  # everything up to the labels is one prefix
+    assert "Call the first version A and the second version B" in one
+    assert "Call the first version B and the second version A" in two

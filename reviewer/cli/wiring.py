@@ -116,6 +116,8 @@ def review_options(settings: Settings) -> ReviewOptions:
         verify_threshold=settings.verify_threshold,
         confirm=settings.confirm,
         verify_context=settings.verify_context,
+        verify_judge=settings.verify_judge,
+        file_context=settings.file_context,
     )
 
 
