@@ -41,6 +41,7 @@ def main() -> None:
     ap.add_argument("--method", choices=["pairwise", "likelihood"], default="pairwise")
     ap.add_argument("--questions", default="correct", help="comma-separated: correct, buggy")
     ap.add_argument("--labels", default="A,B", help="the two answer labels, e.g. 1,2")
+    ap.add_argument("--guidance", action="store_true", help="the language's checklist in the judge's system prompt")
     args = ap.parse_args()
     path, _ = resolve(args.model)
     backend = LlamaBackend(path, LlamaOptions(context=4096, threads=args.threads))
@@ -65,7 +66,7 @@ def main() -> None:
                         ps.append(1 / (1 + math.exp(max(-50.0, min(50.0, ll_old - ll_new)))))
                     continue
                 verdict = judge_hunk(backend, templates, f.path, language_of(f.path), hunk,
-                                     questions, tuple(args.labels.split(",")))
+                                     questions, tuple(args.labels.split(",")), guidance=args.guidance)
                 if verdict is not None:
                     ps.append(verdict.p_new)
                     votes.append(verdict.votes)

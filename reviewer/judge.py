@@ -55,8 +55,15 @@ def split_versions(hunk: Hunk) -> tuple[list[str], list[str], list[str], list[st
     return old[:head], old[head:len(old) - tail], new[head:len(new) - tail], old[len(old) - tail:]
 
 
+def judge_system(templates: Templates, language: str, guidance: bool = False) -> str:
+    """The judge's system prompt; with ``guidance``, the language's checklist
+    (templates/guidance/LANGUAGE.md, when there is one) follows the role."""
+    text = templates.guidance(language) if guidance else ""
+    return templates.render("judge_system.j2", language=language, guidance=text.strip()).strip()
+
+
 def marked_messages(templates: Templates, path: str, language: str, hunk: Hunk, new_first: bool,
-                    labels: tuple[str, str]) -> list[Message] | None:
+                    labels: tuple[str, str], guidance: bool = False) -> list[Message] | None:
     """The judge's prompt with the shared code shown once and the two versions of the changed
     part after it: both orders share everything up to the versions (one KV prefix)."""
     parts = split_versions(hunk)
@@ -66,7 +73,7 @@ def marked_messages(templates: Templates, path: str, language: str, hunk: Hunk, 
     a, b = (new, old) if new_first else (old, new)
     show = lambda lines: "\n".join(lines) if lines else "(nothing: the part is absent in this version)"
     return [
-        {"role": "system", "content": templates.render("judge_system.j2", language=language).strip()},
+        {"role": "system", "content": judge_system(templates, language, guidance)},
         {"role": "user", "content": templates.render(
             "judge_marked.j2", path=path, language=language, section=hunk.section, before=before, after=after,
             a=show(a), b=show(b), labels=labels).strip()},
@@ -75,7 +82,7 @@ def marked_messages(templates: Templates, path: str, language: str, hunk: Hunk, 
 
 def judge_messages(templates: Templates, path: str, language: str, section: str, a: str, b: str,
                    question: str = "correct", labels: tuple[str, str] = ("A", "B"),
-                   context: list[Message] | None = None) -> list[Message]:
+                   context: list[Message] | None = None, guidance: bool = False) -> list[Message]:
     """The judge's prompt. With ``context`` (the draft's own system and chunk messages) the
     question follows the chunk listing in the same user turn: the model sees the whole chunk,
     and the prompt shares its long prefix with the draft's, which the KV cache already holds."""
@@ -85,7 +92,7 @@ def judge_messages(templates: Templates, path: str, language: str, section: str,
         *head, last = context
         return [*head, {"role": last["role"], "content": last["content"].rstrip() + "\n\n" + question_text}]
     return [
-        {"role": "system", "content": templates.render("judge_system.j2", language=language).strip()},
+        {"role": "system", "content": judge_system(templates, language, guidance)},
         {"role": "user", "content": question_text},
     ]
 
@@ -99,21 +106,22 @@ QUESTION_FORMS = {"pairwise": QUESTIONS, "shared": ("shared",)}
 
 def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
                questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B"),
-               context: list[Message] | None = None) -> Verdict | None:
+               context: list[Message] | None = None, guidance: bool = False) -> Verdict | None:
     pair = versions(hunk)
     if pair is None:
         return None
     old, new = pair
     if questions == ("marked",):
-        return _judge_marked(backend, templates, path, language, hunk, labels)
+        return _judge_marked(backend, templates, path, language, hunk, labels, guidance)
     if questions == ("shared",):
-        return _judge_shared(backend, templates, path, language, hunk, old, new, labels)
+        return _judge_shared(backend, templates, path, language, hunk, old, new, labels, guidance)
     votes: list[float] = []
     prompt_tokens = evaluated = 0
     for question in questions:
         first, second = labels
         for a, b, new_label in ((new, old, first), (old, new, second)):
-            messages = judge_messages(templates, path, language, hunk.section, a, b, question, labels, context)
+            messages = judge_messages(templates, path, language, hunk.section, a, b, question, labels, context,
+                                      guidance)
             choice = backend.choose(messages, [first, second])
             p = choice.probs[new_label]
             votes.append(p if question == "correct" else 1 - p)
@@ -123,11 +131,11 @@ def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str,
 
 
 def _judge_marked(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
-                  labels: tuple[str, str]) -> Verdict | None:
+                  labels: tuple[str, str], guidance: bool = False) -> Verdict | None:
     votes: list[float] = []
     prompt_tokens = evaluated = 0
     for new_first in (True, False):
-        messages = marked_messages(templates, path, language, hunk, new_first, labels)
+        messages = marked_messages(templates, path, language, hunk, new_first, labels, guidance)
         if messages is None:
             return None
         choice = backend.choose(messages, list(labels))
@@ -138,12 +146,12 @@ def _judge_marked(backend: Chooser, templates: Templates, path: str, language: s
 
 
 def shared_messages(templates: Templates, path: str, language: str, section: str, old: str, new: str,
-                    labels: tuple[str, str]) -> list[Message]:
+                    labels: tuple[str, str], guidance: bool = False) -> list[Message]:
     """The judge's prompt with the two versions always in the same order (old, then new) and the
     answer labels assigned after them: the passes of a verdict differ only in their last sentence,
     so the code is evaluated once and the label order still varies."""
     return [
-        {"role": "system", "content": templates.render("judge_system.j2", language=language).strip()},
+        {"role": "system", "content": judge_system(templates, language, guidance)},
         {"role": "user", "content": templates.render(
             "judge_shared.j2", path=path, language=language, section=section, first=old, second=new,
             labels=labels).strip()},
@@ -151,12 +159,12 @@ def shared_messages(templates: Templates, path: str, language: str, section: str
 
 
 def _judge_shared(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
-                  old: str, new: str, labels: tuple[str, str]) -> Verdict:
+                  old: str, new: str, labels: tuple[str, str], guidance: bool = False) -> Verdict:
     votes: list[float] = []
     prompt_tokens = evaluated = 0
     first, second = labels
     for order in ((first, second), (second, first)):
-        messages = shared_messages(templates, path, language, hunk.section, old, new, order)
+        messages = shared_messages(templates, path, language, hunk.section, old, new, order, guidance)
         choice = backend.choose(messages, [first, second])
         votes.append(choice.probs[order[1]])  # the label of the second (new) version
         prompt_tokens += choice.prompt_tokens

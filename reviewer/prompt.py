@@ -92,6 +92,16 @@ class Templates:
             digest.update(name.encode() + b"\0" + self.source(name).encode() + b"\0")
         return digest.hexdigest()
 
+    def guidance(self, language: str) -> str:
+        """templates/guidance/LANGUAGE.md (a user's template directory first), or ""."""
+        name = f"guidance/{language}.md"
+        if not language.replace("-", "").isalnum():
+            return ""
+        try:
+            return self.source(name)
+        except ConfigError:
+            return ""
+
     def default_style(self) -> str:
         return self.source("style.md")
 
