@@ -40,6 +40,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "format": ("markdown", "json"),
     "verify_context": ("hunk", "chunk"),
     "verify_judge": ("pairwise", "shared"),
+    "min_severity": ("note", "warning", "error"),
     "review_event": ("COMMENT", "REQUEST_CHANGES_ON_ERROR", "APPROVE_WHEN_CLEAN"),
 }
 
@@ -74,6 +75,7 @@ class Settings:
     # pairwise: the two versions in both orders; shared: always old first, the labels swapped
     # after them (the code is evaluated once per verdict)
     verify_judge: str = "pairwise"
+    min_severity: str = "note"  # findings below it are left out of the review
     file_context: int = 4096  # tokens of a file's other chunks shown with each chunk (0: none)
     confirm: bool = False  # self-check: drop a finding on an added line the model would not change
     review_event: str = "COMMENT"

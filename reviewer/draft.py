@@ -223,6 +223,7 @@ class Drafter:
         self.cache = cache
         self._identity = model_identity or backend.identity
         self._template_hash = templates.fingerprint()
+        self._window_template = templates.source("chunk_window.j2")
         self._answer_settings = {**(answer_settings or {}), "max_items": max_items, "max_tokens": max_tokens}
         self.path_rules = path_rules  # the style rules for one path only (the chunk prompt)
         # chunk id -> the chunks of its file reviewed with it (chunk.file_windows); absent: alone
@@ -243,7 +244,7 @@ class Drafter:
         prompt = self.system_prompt + ("\0" + rules if rules else "")  # no rules: the key is as before
         window = self.windows.get(chunk.id)
         if window:  # what the prompt shows around the chunk, without line numbers (rebases still hit)
-            prompt += "\0window\0" + json.dumps([[c.id == chunk.id, [[(x.kind, x.text) for x in h.lines]
+            prompt += "\0window\0" + self._window_template + json.dumps([[c.id == chunk.id, [[(x.kind, x.text) for x in h.lines]
                                                                       for h in c.hunks]] for c in window])
         return chunk_key(self._identity(), prompt, self._template_hash, self._answer_settings, chunk)
 

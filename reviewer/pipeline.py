@@ -20,6 +20,7 @@ from .draft import ChunkResult, Drafter
 from .prompt import Templates
 from .style import StyleGuide
 from .style.applied import apply_style
+from .style.line_checks import check_files
 from .confirm import Confirmer
 from .verify import Verifier
 from .types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Review, Stats
@@ -49,6 +50,7 @@ class ReviewOptions:
     confirm: bool = False
     verify_context: str = "hunk"  # "chunk": the judge sees the draft's chunk listing too
     verify_judge: str = "pairwise"
+    min_severity: str = "note"  # findings below it are left out of the review (kept in Review.left_out)
     # each chunk of a file is shown with the file's other chunks (up to this many tokens of
     # listing) in front of it: one shared prefix per file, evaluated once; 0: each chunk alone
     file_context: int = 4096  # "shared": the versions shown once, the answer labels swapped
@@ -83,11 +85,12 @@ def _norm(text: str) -> str:
     return " ".join(text.lower().split())
 
 
-def summarize(templates: Templates, files, comments, notes, failed, skipped, stats, pr_checks=()) -> str:
+def summarize(templates: Templates, files, comments, notes, failed, skipped, stats, pr_checks=(),
+              left_out=(), min_severity="note") -> str:
     counts = [(s, n) for s in ("error", "warning", "note") if (n := sum(1 for c in comments if c.severity == s))]
     return templates.render(
         "summary.j2", files=files, comments=comments, notes=notes, failed=failed, skipped=skipped,
-        stats=stats, counts=counts, pr_checks=pr_checks,
+        stats=stats, counts=counts, pr_checks=pr_checks, left_out=left_out, min_severity=min_severity,
     ).strip()
 
 
@@ -146,8 +149,13 @@ def run_review(
 
     results = _draft_all(drafter, chunks, options.jobs if backend.concurrent else 1, observer, after_draft)
 
-    comments = merge_duplicates([c for r in results for c in r.comments])
+    checked = check_files(files, applied.line_rules)  # the style rules a line can be checked against
+    comments = merge_duplicates([*(c for r in results for c in r.comments), *checked])
     notes: list[Note] = [n for r in results for n in r.notes]
+    floor = SEVERITY_RANK[options.min_severity]
+    left_out = tuple(x for x in (*comments, *notes) if SEVERITY_RANK[x.severity] < floor)
+    comments = [c for c in comments if SEVERITY_RANK[c.severity] >= floor]
+    notes = [n for n in notes if SEVERITY_RANK[n.severity] >= floor]
     failed = [Failed(r.chunk.id, r.chunk.path, r.failed) for r in results if r.failed]
     completions = [c for r in results for c in r.completions]
     stats = Stats(
@@ -160,7 +168,8 @@ def run_review(
         seconds=round(clock() - started, 3),
     )
     reviewed = tuple(dict.fromkeys(c.path for c in chunks))
-    summary = summarize(templates, reviewed, comments, notes, failed, skipped, stats, applied.pr_checks)
+    summary = summarize(templates, reviewed, comments, notes, failed, skipped, stats, applied.pr_checks,
+                        left_out, options.min_severity)
     return Review(
         comments=tuple(comments),
         summary=summary,
@@ -174,6 +183,7 @@ def run_review(
         pr=diff.pr,
         style_sources=applied.sources,
         pr_checks=applied.pr_checks,
+        left_out=left_out,
     )
 
 

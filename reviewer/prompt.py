@@ -112,12 +112,13 @@ class Templates:
         """``rules``: the style rules for this chunk's path only (empty: the prompt is unchanged).
         ``window``: the chunks of the file reviewed together with this one (chunk.file_windows):
         their whole listing comes first, the same for each of them, and the part to review last."""
-        view = None
+        hunks = [hunk_view(h) for h in chunk.hunks]
         if len(window) > 1:
             view = {"hunks": [hunk_view(h) for c in window for h in c.hunks], "count": len(window),
                     "index": 1 + [c.id for c in window].index(chunk.id)}
-        return self.render("chunk.j2", chunk=chunk, hunks=[hunk_view(h) for h in chunk.hunks],
-                           rules=rules.strip(), window=view).strip("\n") + "\n"
+            return self.render("chunk_window.j2", chunk=chunk, hunks=hunks, rules=rules.strip(),
+                               window=view).strip("\n") + "\n"
+        return self.render("chunk.j2", chunk=chunk, hunks=hunks, rules=rules.strip()).strip("\n") + "\n"
 
 
 def numbered(line: DiffLine) -> str:

@@ -187,3 +187,4 @@ class Review:
     pr: PullRequest | None = None
     style_sources: tuple[str, ...] = field(default=())
     pr_checks: tuple[PRCheck, ...] = ()
+    left_out: tuple[Comment | Note, ...] = ()  # findings below min_severity: not in the review

@@ -118,6 +118,7 @@ def review_options(settings: Settings) -> ReviewOptions:
         verify_context=settings.verify_context,
         verify_judge=settings.verify_judge,
         file_context=settings.file_context,
+        min_severity=settings.min_severity,
     )
 
 

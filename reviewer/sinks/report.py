@@ -40,6 +40,7 @@ def to_json(review: Review) -> dict[str, Any]:
         "skipped": [{"path": s.path, "reason": s.reason} for s in review.skipped],
         "failed": [{"chunk": f.chunk, "path": f.path, "reason": f.reason} for f in review.failed],
         "notes": [asdict(n) for n in review.notes],
+        "left_out": [asdict(x) for x in review.left_out],
         "files": list(review.files),
         "model": review.model,
         "style_sources": list(review.style_sources),

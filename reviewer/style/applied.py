@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from ..chunk import estimate_tokens, language_of
 from ..types import FileDiff, PRCheck, PullRequest
 from .guide import STYLE_SHARE, StyleGuide
+from .line_checks import Rule, find_rules
 from .pr_checks import check_pr
 
 
@@ -18,6 +19,8 @@ class AppliedStyle:
     path_rules: Callable[[str], str] | None = None  # the rules for one path: the chunk prompt
     rules_tokens: int = 0  # the most tokens ``path_rules`` adds to one chunk prompt
     pr_checks: tuple[PRCheck, ...] = ()
+    # the rules a line can be checked against without the model (style/line_checks.py)
+    line_rules: Callable[[str], Sequence[Rule]] = lambda path: ()
 
 
 def apply_style(style: str | StyleGuide, files: Sequence[FileDiff], all_files: Sequence[FileDiff],
@@ -32,5 +35,11 @@ def apply_style(style: str | StyleGuide, files: Sequence[FileDiff], all_files: S
         def path_rules(path: str) -> str:
             return guide.path_text(path, context // (2 * STYLE_SHARE))
         rules_tokens = max((estimate_tokens(path_rules(f.path)) for f in files), default=0)
+    general = find_rules(style.sections)  # from the whole guide: a check costs no prompt space
+
+    def line_rules(path: str) -> Sequence[Rule]:
+        specific = style.rules_for(path)
+        return find_rules((*style.sections, *specific)) if specific else general
+
     return AppliedStyle(guide.text, tuple(sources) or guide.report_sources(), path_rules, rules_tokens,
-                        tuple(check_pr(pr, all_files, guide)))
+                        tuple(check_pr(pr, all_files, guide)), line_rules)
