@@ -20,7 +20,7 @@ from reviewer.backends.llama import LlamaBackend, LlamaOptions
 from reviewer.chunk import language_of
 from reviewer.diffparse import parse_diff
 from reviewer.eval import load_cases
-from reviewer.judge import judge_hunk, versions
+from reviewer.judge import judge_hunk, judge_messages, versions
 from reviewer.models import resolve
 from reviewer.prompt import Templates
 
@@ -31,6 +31,30 @@ def auc(pos: list[float], neg: list[float]) -> float:
     return wins / (len(pos) * len(neg)) if pos and neg else float("nan")
 
 
+REASON = ("Before you answer, compare the two versions: say in at most five short sentences what each "
+          "version does differently, on a typical input and on an edge case. Do not give a verdict yet.")
+
+
+def reason_verdict(backend, templates, path, language, hunk, max_tokens, guidance) -> float | None:
+    """The judge reasons in free text first (one order at a time), then answers A or B after
+    its own reasoning; P(new version correct) averaged over both orders."""
+    pair = versions(hunk)
+    if pair is None:
+        return None
+    old, new = pair
+    votes = []
+    for a, b, new_label in ((new, old, "A"), (old, new, "B")):
+        messages = judge_messages(templates, path, language, hunk.section, a, b, guidance=guidance)
+        question = messages[-1]["content"]
+        cut = question.rindex("Which version is correct?")
+        messages[-1] = {"role": "user", "content": question[:cut] + REASON}
+        thought = backend.complete(messages, None, max_tokens).text.strip()
+        messages += [{"role": "assistant", "content": thought},
+                     {"role": "user", "content": "Which version is correct? Answer with one letter: A or B."}]
+        votes.append(backend.choose(messages, ["A", "B"]).probs[new_label])
+    return sum(votes) / len(votes)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("folder", type=Path)
@@ -38,7 +62,8 @@ def main() -> None:
     ap.add_argument("--limit", type=int)
     ap.add_argument("--out", type=Path)
     ap.add_argument("--threads", type=int)
-    ap.add_argument("--method", choices=["pairwise", "likelihood"], default="pairwise")
+    ap.add_argument("--method", choices=["pairwise", "likelihood", "reason"], default="pairwise")
+    ap.add_argument("--reason-tokens", type=int, default=160)
     ap.add_argument("--questions", default="correct", help="comma-separated: correct, buggy")
     ap.add_argument("--labels", default="A,B", help="the two answer labels, e.g. 1,2")
     ap.add_argument("--guidance", action="store_true", help="the language's checklist in the judge's system prompt")
@@ -64,6 +89,12 @@ def main() -> None:
                         ll_old, _ = backend.loglik(f"# {f.path}\n", old + "\n")
                         ll_new, _ = backend.loglik(f"# {f.path}\n", new + "\n")
                         ps.append(1 / (1 + math.exp(max(-50.0, min(50.0, ll_old - ll_new)))))
+                    continue
+                if args.method == "reason":
+                    p = reason_verdict(backend, templates, f.path, language_of(f.path), hunk, args.reason_tokens,
+                                       args.guidance)
+                    if p is not None:
+                        ps.append(p)
                     continue
                 verdict = judge_hunk(backend, templates, f.path, language_of(f.path), hunk,
                                      questions, tuple(args.labels.split(",")), guidance=args.guidance)

@@ -276,8 +276,11 @@ class LlamaBackend:
         llm = self._llm
         return bool(llm is not None and (getattr(llm, "_is_hybrid", False) or getattr(llm, "_is_recurrent", False)))
 
-    def _grammar(self, schema: dict[str, Any]) -> Any:
+    def _grammar(self, schema: dict[str, Any] | None) -> Any:
         import json
+
+        if schema is None:
+            return None  # free text
 
         from llama_cpp import LlamaGrammar
 
