@@ -50,6 +50,7 @@ class ReviewOptions:
     confirm: bool = False
     verify_context: str = "hunk"  # "chunk": the judge sees the draft's chunk listing too
     verify_judge: str = "pairwise"
+    verify_guidance: bool = True  # the language's checklist (templates/guidance/) for the judge
     min_severity: str = "note"  # findings below it are left out of the review (kept in Review.left_out)
     # each chunk of a file is shown with the file's other chunks (up to this many tokens of
     # listing) in front of it: one shared prefix per file, evaluated once; 0: each chunk alone
@@ -137,7 +138,7 @@ def run_review(
     if options.verify and chunks and hasattr(backend, "choose"):
         context = drafter.messages if options.verify_context == "chunk" else None
         verifier = Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,
-                            options.verify_judge)
+                            options.verify_judge, options.verify_guidance)
     if options.confirm:
         confirmer = Confirmer(backend, templates, applied.text, backend.identity, cache)
 

@@ -36,17 +36,24 @@ class Verifier:
     # the draft's messages for a chunk: when given, the judge asks its question after them
     context: Callable[[Chunk], list[Message]] | None = None
     form: str = "pairwise"  # or "shared" (judge.QUESTION_FORMS)
+    guidance: bool = True  # the language's checklist (templates/guidance/) in the judge's system prompt
 
     @cached_property
     def _judge_sources(self) -> tuple[str, ...]:
         """The judge's templates, read once per review (they are part of every verdict's key)."""
         template = "judge_shared.j2" if self.form == "shared" else "judge.j2"
-        return self.form, self.templates.source(template), self.templates.source("judge_system.j2")
+        sources = (self.form, self.templates.source(template), self.templates.source("judge_system.j2"))
+        return (*sources, "guidance") if self.guidance else sources
+
+    def _guidance(self, language: str) -> str:
+        return self.templates.guidance(language) if self.guidance else ""
 
     def _key(self, path: str, pair: tuple[str, str], context: list[Message] | None) -> str:
         digest = hashlib.sha256()
         model = self.model_identity() if callable(self.model_identity) else self.model_identity
-        digest.update(json.dumps([VERIFY_VERSION, model, path, pair, context, *self._judge_sources]).encode())
+        guidance = self._guidance(language_of(path))
+        digest.update(json.dumps([VERIFY_VERSION, model, path, pair, context, *self._judge_sources,
+                                  *([guidance] if guidance else [])]).encode())
         return "verify:" + digest.hexdigest()
 
     def p_new(self, chunk: Chunk, hunk: Hunk, spent: list[Completion]) -> float | None:
@@ -59,7 +66,7 @@ class Verifier:
             return float(hit["p_new"])
         try:
             verdict = judge_hunk(self.backend, self.templates, chunk.path, language_of(chunk.path), hunk,
-                                 QUESTION_FORMS[self.form], context=context)
+                                 QUESTION_FORMS[self.form], context=context, guidance=self.guidance)
         except ModelCallError:
             return None  # no verdict (e.g. the hunk does not fit): the finding keeps its severity
         if verdict is None:

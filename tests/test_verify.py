@@ -109,3 +109,25 @@ def test_the_shared_judge_shows_the_code_once_and_swaps_only_the_labels(correct,
     assert two.startswith(head) and one != two  # everything up to the labels is one prefix
     assert "Call the first version A and the second version B" in one
     assert "Call the first version B and the second version A" in two
+
+
+class SystemRecording(Judging):
+    def choose(self, messages, options):
+        self.systems = [*getattr(self, "systems", []), messages[0]["content"]]
+        return super().choose(messages, options)
+
+
+@pytest.mark.parametrize("guidance", [True, False])
+def test_the_judge_gets_the_language_s_checklist_unless_turned_off(guidance, tmp_path):
+    backend = SystemRecording([FINDING], correct_line="return total / len(xs)")
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="", cache=cache,
+               options=ReviewOptions(context=4096, verify=True, verify_guidance=guidance))
+    checklist = Templates().guidance("python").strip()
+    assert checklist.startswith("How to compare two versions of Python code")
+    assert all((checklist in s) == guidance for s in backend.systems) and len(backend.systems) == 2
+    other = SystemRecording([], correct_line="return total / len(xs)")
+    run_review(DiffInput(diff_at(0), "t"), backend=other, templates=Templates(), style="", cache=cache,
+               options=ReviewOptions(context=4096, verify=True, verify_guidance=not guidance))
+    assert len(other.systems) == 2  # the verdict with the other setting is not taken from the cache
+    assert Templates().guidance("no-such-language") == "" and Templates().guidance("../x") == ""

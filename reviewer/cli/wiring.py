@@ -117,6 +117,7 @@ def review_options(settings: Settings) -> ReviewOptions:
         confirm=settings.confirm,
         verify_context=settings.verify_context,
         verify_judge=settings.verify_judge,
+        verify_guidance=settings.verify_guidance,
         file_context=settings.file_context,
         min_severity=settings.min_severity,
     )
