@@ -18,6 +18,7 @@ from .backends.llama import LlamaBackend, LlamaOptions, Timings
 from .cache import ResultCache
 from .pipeline import ReviewOptions, run_review
 from .prompt import Templates
+from .style import StyleGuide
 from .types import DiffInput, Review
 
 
@@ -41,7 +42,7 @@ class BenchResult:
 
 
 def _one(label: str, diff: DiffInput, model_path: Path, options: LlamaOptions, identity: str,
-         templates: Templates, style: str, review_options: ReviewOptions, cache: ResultCache | None) -> Run:
+         templates: Templates, style: str | StyleGuide, review_options: ReviewOptions, cache: ResultCache | None) -> Run:
     backend = LlamaBackend(model_path, options, identity=identity)
     start = time.perf_counter()
     try:
@@ -55,7 +56,7 @@ def _one(label: str, diff: DiffInput, model_path: Path, options: LlamaOptions, i
 
 
 def bench(diff: DiffInput, model_path: Path, identity: str, options: LlamaOptions, review_options: ReviewOptions,
-          templates: Templates, style: str, model_label: str) -> BenchResult:
+          templates: Templates, style: str | StyleGuide, model_label: str) -> BenchResult:
     with tempfile.TemporaryDirectory(prefix="reviewer-bench-") as tmp:
         cache = ResultCache(Path(tmp) / "bench.sqlite3")
         try:

@@ -72,3 +72,21 @@ def test_eval_runs_the_real_model_on_two_cases(smollm2_path, tmp_path, monkeypat
     data = json.loads(out.read_text())
     (s,) = data["sets"]
     assert len(s["cases"]) == 2 and 0 <= s["recall"] <= 1 and 0 <= s["alarm_rate"] <= 1
+
+
+def test_eval_with_a_style_file_applies_its_checkable_rules(tmp_path, monkeypatch):
+    """The eval reviews with the style guide itself (not only its text): the line checks run."""
+    from test_draft import ScriptedBackend
+
+    from reviewer.cli import eval as eval_cli
+
+    folder = shared("style-cases")
+    monkeypatch.setattr(eval_cli, "make_backend", lambda settings, cache, verbose, progress=None:
+                        (ScriptedBackend([]), "scripted"))
+    monkeypatch.setenv("REVIEWER_VERIFY", "0")
+    out = tmp_path / "results.json"
+    result = CliRunner().invoke(main, ["eval", str(folder), "--limit", "3", "--no-cache", "--style",
+                                       str(folder / "STYLE.md"), "--results", str(out)])
+    assert result.exit_code == 0, result.output
+    (s,) = json.loads(out.read_text())["sets"]
+    assert len(s["cases"]) == 3 and s["recall"] == 1.0  # a model that says nothing: the checks alone

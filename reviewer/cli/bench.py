@@ -39,7 +39,7 @@ def bench_cmd(diff, output, config_path, verbose, **flags):
     )
     click.echo(f"benchmarking {path.name} on {spec.name if spec else model_path.name}: three reviews...", err=True)
     result = bench(diff_input, model_path, spec.sha256 if spec else model_path.name, options,
-                   review_options(settings), templates, style.text, spec.name if spec else model_path.name)
+                   review_options(settings), templates, style, spec.name if spec else model_path.name)
     text = "\n".join(report_lines(result)) + "\n"
     click.echo(text)
     if output:

@@ -35,7 +35,7 @@ def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
     options = review_options(settings)
 
     def review_fn(diff):
-        return run_review(diff, backend=backend, templates=templates, style=style.text, options=options,
+        return run_review(diff, backend=backend, templates=templates, style=style, options=options,
                           cache=cache, model_name=model_label)
 
     def show(r: CaseResult) -> None:
