@@ -148,6 +148,11 @@ def test_a_review_adds_the_checked_comments_to_the_model_s_and_min_severity_leav
     assert [x.body for x in quiet.left_out] == ["maybe n_rows is off"]
     assert "1 finding below warning left out" in quiet.summary
     assert to_json(quiet)["left_out"][0]["body"] == "maybe n_rows is off"
+    from reviewer.sinks.report import render_markdown
+
+    markdown = render_markdown(quiet, Templates())
+    assert "1 finding below `min_severity`, not part of the review" in markdown
+    assert "**note** `src/x.cpp:3`: maybe n_rows is off" in markdown
     default = run_review(DiffInput(text, "t"), backend=ScriptedBackend([]), templates=Templates(), style="",
                          options=ReviewOptions(context=4096, verify=False))
     assert default.comments == ()  # no style guide: nothing to check against

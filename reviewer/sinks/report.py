@@ -77,6 +77,8 @@ def render_markdown(review: Review, templates: Templates) -> str:
         stats=review.stats,
         model=review.model,
         style_sources=review.style_sources,
+        left_out=[{"where": f"{x.path}" + (f":{x.line}" if x.line else ""), "severity": x.severity, "body": x.body}
+                  for x in review.left_out],
     )
     return text.rstrip() + "\n"
 
