@@ -42,8 +42,9 @@ class Verifier:
     def _judge_sources(self) -> tuple[str, ...]:
         """The judge's templates, read once per review (they are part of every verdict's key)."""
         template = "judge_shared.j2" if self.form == "shared" else "judge.j2"
-        sources = (self.form, self.templates.source(template), self.templates.source("judge_system.j2"))
-        return (*sources, "guidance") if self.guidance else sources
+        # a language's guidance text joins the key of its own verdicts (``_key``): a language with
+        # none keeps the key it had before guidance existed
+        return self.form, self.templates.source(template), self.templates.source("judge_system.j2")
 
     def _guidance(self, language: str) -> str:
         return self.templates.guidance(language) if self.guidance else ""
