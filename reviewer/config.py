@@ -76,7 +76,7 @@ class Settings:
     # after them (the code is evaluated once per verdict)
     verify_judge: str = "pairwise"
     verify_guidance: bool = True  # templates/guidance/LANGUAGE.md in the judge's system prompt
-    min_severity: str = "note"  # findings below it are left out of the review
+    min_severity: str = "warning"  # findings below it (the notes) are left out of the review
     file_context: int = 4096  # tokens of a file's other chunks shown with each chunk (0: none)
     confirm: bool = False  # self-check: drop a finding on an added line the model would not change
     review_event: str = "COMMENT"
