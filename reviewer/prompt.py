@@ -60,6 +60,7 @@ class Templates:
         dirs = [str(override_dir)] if override_dir else []
         dirs.append(str(default_template_dir()))
         self.dirs = tuple(dirs)
+        self._guidance: dict[str, str] = {}
         self.env = ImmutableSandboxedEnvironment(
             loader=FileSystemLoader(dirs),
             undefined=StrictUndefined,
@@ -93,14 +94,17 @@ class Templates:
         return digest.hexdigest()
 
     def guidance(self, language: str) -> str:
-        """templates/guidance/LANGUAGE.md (a user's template directory first), or ""."""
-        name = f"guidance/{language}.md"
-        if not language.replace("-", "").isalnum():
-            return ""
-        try:
-            return self.source(name)
-        except ConfigError:
-            return ""
+        """templates/guidance/LANGUAGE.md (a user's template directory first), or "". Read once
+        per language: the judge asks for it on every verdict."""
+        if language not in self._guidance:
+            text = ""
+            if language.replace("-", "").isalnum():
+                try:
+                    text = self.source(f"guidance/{language}.md")
+                except ConfigError:
+                    pass
+            self._guidance[language] = text
+        return self._guidance[language]
 
     def default_style(self) -> str:
         return self.source("style.md")
