@@ -20,7 +20,7 @@ from reviewer.backends.llama import LlamaBackend, LlamaOptions
 from reviewer.chunk import language_of
 from reviewer.diffparse import parse_diff
 from reviewer.eval import load_cases
-from reviewer.judge import judge_hunk, judge_messages, versions
+from reviewer.passes.judge import judge_hunk, judge_messages, versions
 from reviewer.models import resolve
 from reviewer.prompt import Templates
 

@@ -35,6 +35,12 @@ def chunk_key(model: str, system_prompt: str, template_hash: str, settings: dict
     return digest.hexdigest()
 
 
+def pass_key(kind: str, parts: list[Any]) -> str:
+    """The cache key of a model pass's answer (a verdict, a rewrite, an explanation): its kind,
+    then the hash of everything that shapes the answer, version constant first."""
+    return kind + ":" + hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
 class ResultCache:
     def __init__(self, path: Path):
         self.path = path

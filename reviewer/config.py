@@ -79,6 +79,9 @@ class Settings:
     min_severity: str = "warning"  # findings below it (the notes) are left out of the review
     file_context: int = 4096  # tokens of a file's other chunks shown with each chunk (0: none)
     confirm: bool = False  # self-check: drop a finding on an added line the model would not change
+    noise_filter: bool = True  # comments that are not findings (restating, praise, scaffolding...) become notes
+    explain: bool = True  # a hunk the judge condemns gets its comment written from the old/new contrast
+    judge_fix: bool = True  # a finding stands only when the judge prefers the code with its fix
     review_event: str = "COMMENT"
     inline_notes: bool = False  # post `note` findings as inline comments (default: in the review body)
     github_max_wait: float = 60.0  # seconds one GitHub call may spend waiting out rate limits and 5xx

@@ -6,7 +6,10 @@ Two kinds of set, told apart by their files (each case is a folder):
   a fix case is a false alarm when the review has any ``error`` or ``warning`` comment;
 - style sets (``violation.diff`` + ``clean.diff``, rule lines in meta.json): a violation is
   caught by a comment of any severity on the file within 2 lines of one of ``lines``; a clean
-  case is noise when the review has any comment at all.
+  case is noise when the review has any comment at all;
+- pull-request sets (``pr.diff``: real merged pull requests): nothing to catch; what counts is
+  what the review would post (its ``error`` and ``warning`` comments and summary notes, each a
+  presumed false alarm on accepted code until a reader names its defect), and the seconds.
 ``meta.json`` is read only for scoring; the model never sees it.
 """
 
@@ -29,9 +32,9 @@ STYLE_DISTANCE = 2
 @dataclass(frozen=True)
 class Case:
     name: str
-    kind: str  # "quality" | "style"
-    positive: Path  # bug.diff / violation.diff: should be flagged
-    negative: Path  # fix.diff / clean.diff: should not be
+    kind: str  # "quality" | "style" | "prs"
+    positive: Path | None  # bug.diff / violation.diff: should be flagged (none in a PR set)
+    negative: Path  # fix.diff / clean.diff / pr.diff: should not be
     meta: dict
 
 
@@ -45,6 +48,9 @@ class CaseResult:
     positive_comments: tuple[dict, ...] = ()
     negative_comments: tuple[dict, ...] = ()
     failed_chunks: int = 0
+    changed_lines: int = 0
+    model_calls: int = 0
+    chunks: int = 0
 
 
 @dataclass
@@ -69,6 +75,16 @@ class SetScore:
     def seconds_per_case(self) -> float:
         return sum(r.seconds for r in self.results) / self.cases if self.cases else 0.0
 
+    @property
+    def posted(self) -> int:
+        """Comments a pull-request set's reviews would post (error and warning)."""
+        return sum(len(r.negative_comments) for r in self.results)
+
+    @property
+    def seconds_per_100_lines(self) -> float:
+        lines = sum(r.changed_lines for r in self.results)
+        return 100 * sum(r.seconds for r in self.results) / lines if lines else 0.0
+
 
 def load_cases(folder: Path) -> list[Case]:
     cases = []
@@ -81,6 +97,8 @@ def load_cases(folder: Path) -> list[Case]:
             cases.append(Case(case_dir.name, "quality", case_dir / "bug.diff", case_dir / "fix.diff", meta))
         elif (case_dir / "violation.diff").is_file() and (case_dir / "clean.diff").is_file():
             cases.append(Case(case_dir.name, "style", case_dir / "violation.diff", case_dir / "clean.diff", meta))
+        elif (case_dir / "pr.diff").is_file():
+            cases.append(Case(case_dir.name, "prs", None, case_dir / "pr.diff", meta))
     return cases
 
 
@@ -143,11 +161,27 @@ def _brief(review: Review) -> tuple[dict, ...]:
     return tuple({"line": c.line, "side": c.side, "severity": c.severity, "body": c.body[:300]} for c in review.comments)
 
 
+def posted(review: Review) -> tuple[dict, ...]:
+    """What a review would post on a pull request: its error and warning comments and notes."""
+    return tuple(
+        {"path": x.path, "line": x.line, "side": getattr(x, "side", None), "severity": x.severity, "body": x.body,
+         "suggestion": getattr(x, "suggestion", None)}
+        for x in (*review.comments, *review.notes) if x.severity in ("error", "warning"))
+
+
 ReviewFn = Callable[[DiffInput], Review]
 
 
 def evaluate_case(case: Case, review_fn: ReviewFn) -> CaseResult:
     start = time.perf_counter()
+    if case.kind == "prs":
+        text = case.negative.read_text(encoding="utf-8", errors="replace")
+        review = review_fn(DiffInput(text, case.name))
+        out = posted(review)
+        return CaseResult(case.name, case.kind, False, bool(out), time.perf_counter() - start, (), out,
+                          len(review.failed), int(case.meta.get("changed_lines") or _changed_lines(text)),
+                          review.stats.model_calls, review.stats.chunks)
+    assert case.positive is not None
     positive_text = case.positive.read_text(encoding="utf-8", errors="replace")
     negative_text = case.negative.read_text(encoding="utf-8", errors="replace")
     positive = review_fn(DiffInput(positive_text, case.positive.name))
@@ -162,6 +196,10 @@ def evaluate_case(case: Case, review_fn: ReviewFn) -> CaseResult:
         case.name, case.kind, caught, alarm, time.perf_counter() - start,
         _brief(positive), _brief(negative), len(positive.failed) + len(negative.failed),
     )
+
+
+def _changed_lines(text: str) -> int:
+    return sum(f.added + f.removed for f in parse_diff(text))
 
 
 def evaluate(folder: Path, review_fn: ReviewFn, limit: int | None = None,
@@ -184,6 +222,11 @@ def summary_table(scores: list[SetScore], model: str, variant: str) -> list[str]
         "|---|---|---|---|---|---|---|",
     ]
     for s in scores:
+        if s.kind == "prs":
+            lines.append(f"| {s.name} | {model} | {variant} | {s.cases} | | {s.posted} posted "
+                         f"({s.posted / s.cases if s.cases else 0:.2f} per PR; PRs with any: {s.alarm_rate:.2f}) "
+                         f"| {s.seconds_per_case:.1f} ({s.seconds_per_100_lines:.1f} per 100 lines) |")
+            continue
         lines.append(
             f"| {s.name} | {model} | {variant} | {s.cases} | {s.recall:.2f} | {s.alarm_rate:.2f} | {s.seconds_per_case:.1f} |"
         )

@@ -16,13 +16,17 @@ from .cache import ResultCache
 from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, make_chunks, select_files
 from .config import VERIFY_THRESHOLD
 from .diffparse import parse_diff
-from .draft import ChunkResult, Drafter
+from .passes import Pass
+from .passes.draft import ChunkResult, Drafter
+from .passes.explain import Explainer
+from .passes.fixjudge import FixJudge
+from .passes.noise import NoiseFilter, Shown, guide_labels
 from .prompt import Templates
 from .style import StyleGuide
 from .style.applied import apply_style
 from .style.line_checks import check_files
-from .confirm import Confirmer
-from .verify import Verifier
+from .passes.confirm import Confirmer
+from .passes.verify import Verifier
 from .types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Review, Stats
 
 # room for the chat template's own tokens around the messages
@@ -52,6 +56,9 @@ class ReviewOptions:
     verify_judge: str = "pairwise"
     verify_guidance: bool = True  # the language's checklist (templates/guidance/) for the judge
     min_severity: str = "note"  # findings below it are left out of the review (kept in Review.left_out)
+    noise_filter: bool = True  # comments that are not findings (passes/noise.py) become notes
+    explain: bool = True  # a hunk the judge condemns gets its comment written from the contrast
+    judge_fix: bool = True  # a finding stands only when the judge prefers the code with its fix
     # each chunk of a file is shown with the file's other chunks (up to this many tokens of
     # listing) in front of it: one shared prefix per file, evaluated once; 0: each chunk alone
     file_context: int = 4096  # "shared": the versions shown once, the answer labels swapped
@@ -134,28 +141,27 @@ def run_review(
         backend.prepare(min(longest, options.context))
     if observer:
         observer.started(len(chunks))
-    verifier = None
-    if options.verify and chunks and hasattr(backend, "choose"):
-        context = drafter.messages if options.verify_context == "chunk" else None
-        verifier = Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,
-                            options.verify_judge, options.verify_guidance)
-    if options.confirm:
-        confirmer = Confirmer(backend, templates, applied.text, backend.identity, cache)
+    steps = select_passes(options, backend, templates, cache, drafter, applied.text,
+                          Shown(code="\n".join(x.text for f in files for h in f.hunks for x in h.lines),
+                                other=applied.text + ("\n" + diff.pr.title + "\n" + diff.pr.body if diff.pr else ""),
+                                rule_labels=guide_labels(applied.text)), bool(chunks))
 
     def after_draft(result: ChunkResult) -> ChunkResult:
         # right after its draft, while the KV cache still holds that chunk's prompt
-        if options.confirm and result.comments:
-            result = confirmer.confirm(result)
-        return verifier.verify(result) if verifier is not None else result
+        for step in steps:
+            result = step(result)
+        return result
 
     results = _draft_all(drafter, chunks, options.jobs if backend.concurrent else 1, observer, after_draft)
 
     checked = check_files(files, applied.line_rules)  # the style rules a line can be checked against
-    comments = merge_duplicates([*(c for r in results for c in r.comments), *checked])
+    drafted = [*(c for r in results for c in r.comments), *checked]
     notes: list[Note] = [n for r in results for n in r.notes]
     floor = SEVERITY_RANK[options.min_severity]
-    left_out = tuple(x for x in (*comments, *notes) if SEVERITY_RANK[x.severity] < floor)
-    comments = [c for c in comments if SEVERITY_RANK[c.severity] >= floor]
+    # the floor first: a finding left out never merges its words into one that is posted
+    comments = merge_duplicates([c for c in drafted if SEVERITY_RANK[c.severity] >= floor])
+    left_out = (*merge_duplicates([c for c in drafted if SEVERITY_RANK[c.severity] < floor]),
+                *(n for n in notes if SEVERITY_RANK[n.severity] < floor))
     notes = [n for n in notes if SEVERITY_RANK[n.severity] >= floor]
     failed = [Failed(r.chunk.id, r.chunk.path, r.failed) for r in results if r.failed]
     completions = [c for r in results for c in r.completions]
@@ -186,6 +192,29 @@ def run_review(
         pr_checks=applied.pr_checks,
         left_out=left_out,
     )
+
+
+def select_passes(options: ReviewOptions, backend: Backend, templates: Templates, cache: ResultCache | None,
+                  drafter: Drafter, style_text: str, shown: Shown, needed: bool) -> list[Pass]:
+    """The passes each drafted chunk goes through, in order, as the options select them."""
+    steps: list[Pass] = []
+    if options.noise_filter:
+        steps.append(NoiseFilter(lambda chunk: shown))
+    if options.confirm:
+        steps.append(Confirmer(backend, templates, style_text, backend.identity, cache))
+    judge = options.verify and needed and hasattr(backend, "choose")
+    if judge:
+        context = drafter.messages if options.verify_context == "chunk" else None
+        steps.append(Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,
+                              options.verify_judge, options.verify_guidance))
+        if options.explain:
+            steps.append(Explainer(backend, templates, backend.identity, options.verify_threshold, cache,
+                                   options.verify_guidance))
+        if options.judge_fix:
+            rewriter = Confirmer(backend, templates, style_text, backend.identity, cache)
+            steps.append(FixJudge(backend, templates, backend.identity, options.verify_threshold, rewriter, cache,
+                                  options.verify_guidance))
+    return steps
 
 
 def _draft_all(drafter: Drafter, chunks: list[Chunk], jobs: int, observer: Observer | None,

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from reviewer.anchor import DiffIndex, place
 from reviewer.chunk import make_chunks, select_files
 from reviewer.diffparse import decode, parse_diff
-from reviewer.draft import RawFinding, place_findings
+from reviewer.passes.draft import RawFinding, place_findings
 from reviewer.types import Comment
 
 

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from reviewer.cache import ResultCache
-from reviewer.draft import AnswerError, parse_answer, salvage
+from reviewer.passes.draft import AnswerError, parse_answer, salvage
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import Completion, DiffInput

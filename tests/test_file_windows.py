@@ -13,7 +13,7 @@ from test_draft import ScriptedBackend
 from reviewer.cache import ResultCache
 from reviewer.chunk import file_windows, make_chunks, select_files
 from reviewer.diffparse import parse_diff
-from reviewer.draft import RawFinding, place_findings
+from reviewer.passes.draft import RawFinding, place_findings
 from reviewer.errors import ConfigError
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates

@@ -22,7 +22,7 @@ from helpers import REPO, TOKEN, EchoBackend, modified_file, new_file
 
 from reviewer.chunk import estimate_tokens
 from reviewer.cli import main
-from reviewer.draft import AnswerError, parse_answer
+from reviewer.passes.draft import AnswerError, parse_answer
 
 review_cli = importlib.import_module("reviewer.cli.review")
 

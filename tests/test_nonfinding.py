@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from reviewer.nonfinding import is_non_finding
+from reviewer.passes.nonfinding import is_non_finding
 from test_draft import ScriptedBackend, diff_at, review
 
 # the first two are answers a small model gave on clean ggml commits in `reviewer eval`

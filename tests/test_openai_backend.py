@@ -17,7 +17,7 @@ from test_cli_review import FAST, check_report
 from reviewer.backends.openai import OpenAIBackend, OpenAIOptions, chat_url
 from reviewer.cli import main
 from reviewer.diffparse import decode
-from reviewer.draft import output_schema
+from reviewer.passes.draft import output_schema
 from reviewer.errors import ModelError
 
 pytestmark = pytest.mark.model

@@ -10,7 +10,7 @@ from test_draft import ScriptedBackend, diff_at
 
 from reviewer.backends.llama import Choice
 from reviewer.cache import ResultCache
-from reviewer.judge import versions
+from reviewer.passes.judge import versions
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import DiffInput
@@ -37,7 +37,7 @@ class Judging(ScriptedBackend):
 
 def review(backend, cache=None, verify=True):
     return run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="",
-                      options=ReviewOptions(context=4096, verify=verify), cache=cache)
+                      options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=verify), cache=cache)
 
 
 def test_a_finding_on_a_change_the_judge_finds_worse_stays_an_error():
@@ -95,7 +95,7 @@ class SharedJudging(Judging):
 
 def review_shared(backend):
     return run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="",
-                      options=ReviewOptions(context=4096, verify=True, verify_judge="shared"))
+                      options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=True, verify_judge="shared"))
 
 
 @pytest.mark.parametrize("correct, severity", [("return total / len(xs)", "error"),
@@ -122,12 +122,12 @@ def test_the_judge_gets_the_language_s_checklist_unless_turned_off(guidance, tmp
     backend = SystemRecording([FINDING], correct_line="return total / len(xs)")
     cache = ResultCache(tmp_path / "c.sqlite3")
     run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="", cache=cache,
-               options=ReviewOptions(context=4096, verify=True, verify_guidance=guidance))
+               options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=True, verify_guidance=guidance))
     checklist = Templates().guidance("python").strip()
     assert checklist.startswith("How to compare two versions of Python code")
     assert all((checklist in s) == guidance for s in backend.systems) and len(backend.systems) == 2
     other = SystemRecording([], correct_line="return total / len(xs)")
     run_review(DiffInput(diff_at(0), "t"), backend=other, templates=Templates(), style="", cache=cache,
-               options=ReviewOptions(context=4096, verify=True, verify_guidance=not guidance))
+               options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=True, verify_guidance=not guidance))
     assert len(other.systems) == 2  # the verdict with the other setting is not taken from the cache
     assert Templates().guidance("no-such-language") == "" and Templates().guidance("../x") == ""

@@ -39,7 +39,10 @@ def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
                           cache=cache, model_name=model_label)
 
     def show(r: CaseResult) -> None:
-        mark = ("caught" if r.caught else "missed") + (", ALARM" if r.alarm else "")
+        if r.kind == "prs":
+            mark = f"{len(r.negative_comments)} posted, {r.chunks} chunks, {r.model_calls} model calls"
+        else:
+            mark = ("caught" if r.caught else "missed") + (", ALARM" if r.alarm else "")
         click.echo(f"  {r.name}: {mark} ({r.seconds:.1f} s)", err=True)
 
     scores = []
@@ -48,7 +51,7 @@ def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
             click.echo(f"{folder.name}:", err=True)
             score = evaluate(folder, review_fn, limit, show)
             if not score.results:
-                raise InputError(f"{folder}: no cases (folders with bug.diff+fix.diff or violation.diff+clean.diff)")
+                raise InputError(f"{folder}: no cases (folders with bug.diff+fix.diff, violation.diff+clean.diff or pr.diff)")
             scores.append(score)
     finally:
         backend.close()
@@ -56,6 +59,6 @@ def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
     if results:
         results.write_text(json.dumps(
             {"model": model_label, "variant": variant, "style": list(style.sources),
-             "sets": [{"name": s.name, "kind": s.kind, "recall": s.recall, "alarm_rate": s.alarm_rate,
+             "sets": [{"name": s.name, "kind": s.kind, "recall": s.recall, "alarm_rate": s.alarm_rate, "posted": s.posted,
                        "seconds_per_case": s.seconds_per_case, "cases": [asdict(r) for r in s.results]} for s in scores]},
             indent=1))

@@ -7,7 +7,7 @@ from typing import TextIO
 
 import click
 
-from ..draft import ChunkResult
+from ..passes.draft import ChunkResult
 
 
 def describe(result: ChunkResult) -> str:

@@ -120,6 +120,9 @@ def review_options(settings: Settings) -> ReviewOptions:
         verify_guidance=settings.verify_guidance,
         file_context=settings.file_context,
         min_severity=settings.min_severity,
+        noise_filter=settings.noise_filter,
+        explain=settings.explain,
+        judge_fix=settings.judge_fix,
     )
 
 

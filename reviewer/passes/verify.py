@@ -6,21 +6,19 @@ Verdicts are cached by content like drafts, so re-runs and rebases cost nothing.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from .backends.base import Message
-from .cache import ResultCache
-from .chunk import language_of
-from .config import VERIFY_THRESHOLD
+from ..backends.base import Message
+from ..cache import ResultCache, pass_key
+from ..chunk import language_of
+from ..config import VERIFY_THRESHOLD
 from .draft import ChunkResult
-from .errors import ModelCallError
+from ..errors import ModelCallError
 from .judge import QUESTION_FORMS, judge_hunk, versions
-from .prompt import Templates
-from .types import Chunk, Comment, Completion, Hunk, Note
+from ..prompt import Templates
+from ..types import Chunk, Comment, Completion, Hunk, Note
 
 FLAGGED = ("error", "warning")
 VERIFY_VERSION = 1
@@ -50,12 +48,10 @@ class Verifier:
         return self.templates.guidance(language) if self.guidance else ""
 
     def _key(self, path: str, pair: tuple[str, str], context: list[Message] | None) -> str:
-        digest = hashlib.sha256()
         model = self.model_identity() if callable(self.model_identity) else self.model_identity
         guidance = self._guidance(language_of(path))
-        digest.update(json.dumps([VERIFY_VERSION, model, path, pair, context, *self._judge_sources,
-                                  *([guidance] if guidance else [])]).encode())
-        return "verify:" + digest.hexdigest()
+        return pass_key("verify", [VERIFY_VERSION, model, path, pair, context, *self._judge_sources,
+                                   *([guidance] if guidance else [])])
 
     def p_new(self, chunk: Chunk, hunk: Hunk, spent: list[Completion]) -> float | None:
         pair = versions(hunk)
@@ -101,10 +97,12 @@ class Verifier:
             if ps and min(ps) >= self.threshold:
                 notes = [replace(n, severity="note") if n.severity in FLAGGED else n for n in notes]
         return replace(result, comments=tuple(comments), notes=tuple(notes),
-                       completions=result.completions + tuple(spent))
+                       completions=result.completions + tuple(spent), verdicts=tuple(sorted(verdicts.items())))
+
+    __call__ = verify  # a pass: ChunkResult -> ChunkResult
 
     def _judged(self, comment: Comment, chunk: Chunk, verdict_for) -> Comment:
-        index = _hunk_index(chunk, comment)
+        index = hunk_index(chunk, comment)
         if index is None:
             return comment
         p = verdict_for(index)
@@ -113,7 +111,7 @@ class Verifier:
         return replace(comment, severity="note")
 
 
-def _hunk_index(chunk: Chunk, comment: Comment | Note) -> int | None:
+def hunk_index(chunk: Chunk, comment: Comment | Note) -> int | None:
     for i, hunk in enumerate(chunk.hunks):
         for line in hunk.lines:
             if line.side == comment.side and line.line == comment.line:

@@ -9,14 +9,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .anchor import place, to_comment
-from .backends.base import Backend, Message
-from .cache import ResultCache, chunk_key
-from .errors import ModelCallError
+from ..anchor import place, to_comment
+from ..backends.base import Backend, Message
+from ..cache import ResultCache, chunk_key
+from ..errors import ModelCallError
 from .nonfinding import is_non_finding
-from .prompt import Templates
-from .sanitize import clean_code, clean_model_text
-from .types import SEVERITIES, Chunk, Comment, Completion, Note
+from ..prompt import Templates
+from ..sanitize import clean_code, clean_model_text
+from ..types import SEVERITIES, Chunk, Comment, Completion, Note
 
 
 def output_schema(max_items: int) -> dict[str, Any]:
@@ -128,6 +128,9 @@ class ChunkResult:
     cached: bool = False
     failed: str | None = None
     raw: tuple[str, ...] = field(default=(), compare=False)
+    # the judge's P(new version correct) for the hunks it was asked about (index into chunk.hunks;
+    # None: no verdict, e.g. a new file has no old version): set by the verify pass
+    verdicts: tuple[tuple[int, float | None], ...] = field(default=(), compare=False)
 
 
 def _offsets(chunk: Chunk) -> dict[tuple[str, int], int]:

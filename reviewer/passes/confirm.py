@@ -7,18 +7,17 @@ This is the test a maintainer applies to a nit: "what would you have me write in
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
-from .cache import ResultCache
-from .chunk import language_of
+from ..cache import ResultCache, pass_key
+from ..chunk import language_of
 from .draft import ChunkResult
-from .errors import ModelCallError
-from .prompt import Templates
-from .types import Chunk, Comment, Completion, DiffLine
+from ..errors import ModelCallError
+from ..prompt import Templates
+from ..types import Chunk, Comment, Completion, DiffLine
 
 SCHEMA = {"type": "object", "properties": {"line": {"type": "string", "maxLength": 400}}, "required": ["line"]}
 CONFIRM_VERSION = 1
@@ -49,7 +48,7 @@ class Confirmer:
             if target is None:
                 kept.append(comment)
                 continue
-            rewrite = self._rewrite(result.chunk, comment, target, spent)
+            rewrite = self.rewrite(result.chunk, comment, target, spent)
             if rewrite is None:  # no answer: keep the finding as it is
                 kept.append(comment)
             elif rewrite.strip() == target.text.strip():
@@ -60,7 +59,9 @@ class Confirmer:
                 kept.append(replace(comment, suggestion=suggestion))
         return replace(result, comments=tuple(kept), completions=result.completions + tuple(spent))
 
-    def _rewrite(self, chunk: Chunk, comment: Comment, target: DiffLine, spent: list[Completion]) -> str | None:
+    __call__ = confirm  # a pass: ChunkResult -> ChunkResult
+
+    def rewrite(self, chunk: Chunk, comment: Comment, target: DiffLine, spent: list[Completion]) -> str | None:
         lines = [x for h in chunk.hunks for x in h.lines if x.new_line is not None]
         at = next(i for i, x in enumerate(lines) if x is target)
         context = [x.text for x in lines[max(0, at - CONTEXT_LINES): at + CONTEXT_LINES + 1]]
@@ -70,7 +71,7 @@ class Confirmer:
         ).strip()
         messages = [{"role": "system", "content": self.system}, {"role": "user", "content": user}]
         model = self.model_identity() if callable(self.model_identity) else self.model_identity
-        key = "confirm:" + hashlib.sha256(json.dumps([CONFIRM_VERSION, model, messages]).encode()).hexdigest()
+        key = pass_key("confirm", [CONFIRM_VERSION, model, messages])
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return hit.get("line")
         try:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from .backends.base import Message
-from .prompt import Templates
-from .types import Hunk
+from ..backends.base import Message
+from ..prompt import Templates
+from ..types import Hunk
 
 
 class Chooser(Protocol):
@@ -40,44 +40,11 @@ def versions(hunk: Hunk) -> tuple[str, str] | None:
     return "\n".join(old), "\n".join(new)
 
 
-def split_versions(hunk: Hunk) -> tuple[list[str], list[str], list[str], list[str]] | None:
-    """(shared lines before, old part, new part, shared lines after) of a hunk."""
-    old = [line.text for line in hunk.lines if line.kind != "+"]
-    new = [line.text for line in hunk.lines if line.kind != "-"]
-    if old == new:
-        return None
-    head = 0
-    while head < min(len(old), len(new)) and old[head] == new[head]:
-        head += 1
-    tail = 0
-    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
-        tail += 1
-    return old[:head], old[head:len(old) - tail], new[head:len(new) - tail], old[len(old) - tail:]
-
-
 def judge_system(templates: Templates, language: str, guidance: bool = False) -> str:
     """The judge's system prompt; with ``guidance``, the language's checklist
     (templates/guidance/LANGUAGE.md, when there is one) follows the role."""
     text = templates.guidance(language) if guidance else ""
     return templates.render("judge_system.j2", language=language, guidance=text.strip()).strip()
-
-
-def marked_messages(templates: Templates, path: str, language: str, hunk: Hunk, new_first: bool,
-                    labels: tuple[str, str], guidance: bool = False) -> list[Message] | None:
-    """The judge's prompt with the shared code shown once and the two versions of the changed
-    part after it: both orders share everything up to the versions (one KV prefix)."""
-    parts = split_versions(hunk)
-    if parts is None:
-        return None
-    before, old, new, after = parts
-    a, b = (new, old) if new_first else (old, new)
-    show = lambda lines: "\n".join(lines) if lines else "(nothing: the part is absent in this version)"
-    return [
-        {"role": "system", "content": judge_system(templates, language, guidance)},
-        {"role": "user", "content": templates.render(
-            "judge_marked.j2", path=path, language=language, section=hunk.section, before=before, after=after,
-            a=show(a), b=show(b), labels=labels).strip()},
-    ]
 
 
 def judge_messages(templates: Templates, path: str, language: str, section: str, a: str, b: str,
@@ -97,8 +64,8 @@ def judge_messages(templates: Templates, path: str, language: str, section: str,
     ]
 
 
-# Each question is asked in both orders; "buggy" asks for the worse version, so its answer counts
-# for the other version. Averaging the orders cancels the model's preference for a position.
+# Each question is asked in both orders; averaging the orders cancels the model's preference for
+# a position. ("buggy", asking for the worse version, was measured and dropped: docs/quality.md.)
 QUESTIONS = ("correct",)
 # the verify pass's forms (the `verify_judge` setting) and the questions that ask them
 QUESTION_FORMS = {"pairwise": QUESTIONS, "shared": ("shared",)}
@@ -111,37 +78,27 @@ def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str,
     if pair is None:
         return None
     old, new = pair
-    if questions == ("marked",):
-        return _judge_marked(backend, templates, path, language, hunk, labels, guidance)
     if questions == ("shared",):
         return _judge_shared(backend, templates, path, language, hunk, old, new, labels, guidance)
+    return compare(backend, templates, path, language, hunk.section, old, new, questions, labels, context, guidance)
+
+
+def compare(backend: Chooser, templates: Templates, path: str, language: str, section: str, first: str,
+            second: str, questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B"),
+            context: list[Message] | None = None, guidance: bool = False) -> Verdict:
+    """P(``second`` is the correct version): each question asked in both orders, averaged (the
+    verdict of old against new, and of a finding's code against its fix)."""
     votes: list[float] = []
     prompt_tokens = evaluated = 0
     for question in questions:
-        first, second = labels
-        for a, b, new_label in ((new, old, first), (old, new, second)):
-            messages = judge_messages(templates, path, language, hunk.section, a, b, question, labels, context,
-                                      guidance)
-            choice = backend.choose(messages, [first, second])
-            p = choice.probs[new_label]
+        a_label, b_label = labels
+        for a, b, second_label in ((second, first, a_label), (first, second, b_label)):
+            messages = judge_messages(templates, path, language, section, a, b, question, labels, context, guidance)
+            choice = backend.choose(messages, [a_label, b_label])
+            p = choice.probs[second_label]
             votes.append(p if question == "correct" else 1 - p)
             prompt_tokens += choice.prompt_tokens
             evaluated += choice.prompt_tokens_evaluated
-    return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes), tuple(votes))
-
-
-def _judge_marked(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
-                  labels: tuple[str, str], guidance: bool = False) -> Verdict | None:
-    votes: list[float] = []
-    prompt_tokens = evaluated = 0
-    for new_first in (True, False):
-        messages = marked_messages(templates, path, language, hunk, new_first, labels, guidance)
-        if messages is None:
-            return None
-        choice = backend.choose(messages, list(labels))
-        votes.append(choice.probs[labels[0] if new_first else labels[1]])
-        prompt_tokens += choice.prompt_tokens
-        evaluated += choice.prompt_tokens_evaluated
     return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes), tuple(votes))
 
 

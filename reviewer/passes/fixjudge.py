@@ -1,0 +1,146 @@
+"""Judge every finding by its fix.
+
+A finding of error or warning severity on a new-file line comes with the change it asks for:
+its suggestion (drafted, or written by the explain pass), or one written for it here (the model
+is asked to rewrite the line so that the finding no longer applies). The judge then compares the
+pull request's code with the same code plus that fix, in both orders, as it compares old and new
+code; the finding stands only when the fixed version is preferred by the threshold's margin.
+This reaches what the old/new verdict cannot: new files and additions with no old version.
+Every posted suggestion is then one the judge preferred, and for Python one that compiles in
+its hunk wherever the hunk compiled without it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+from ..cache import ResultCache, pass_key
+from ..chunk import language_of
+from ..errors import ModelCallError
+from ..prompt import Templates
+from ..types import Chunk, Comment, Completion, DiffLine, Hunk
+from .confirm import Confirmer
+from .draft import ChunkResult
+from .judge import compare
+
+FLAGGED = ("error", "warning")
+FIXJUDGE_VERSION = 1
+
+
+def new_side(hunk: Hunk) -> list[DiffLine]:
+    return [line for line in hunk.lines if line.kind != "-"]
+
+
+def apply_fix(hunk: Hunk, start: int, end: int, fix: str) -> tuple[str, str] | None:
+    """(the hunk's new text, the same with new-file lines start..end replaced by ``fix``)."""
+    lines = new_side(hunk)
+    numbers = [x.new_line for x in lines]
+    if start not in numbers or end not in numbers:
+        return None
+    i, j = numbers.index(start), numbers.index(end)
+    current = [x.text for x in lines]
+    fixed = current[:i] + fix.split("\n") + current[j + 1:]
+    return "\n".join(current), "\n".join(fixed)
+
+
+def compiles(code: str) -> bool:
+    try:
+        compile(textwrap.dedent(code), "<hunk>", "exec")
+    except (SyntaxError, ValueError):
+        return False
+    return True
+
+
+def breaks_python(current: str, fixed: str) -> bool:
+    """The fix makes a hunk that compiled fail to compile (a hunk that is a fragment, such as
+    the head of a block, is not held against its fix)."""
+    return compiles(current) and not compiles(fixed)
+
+
+@dataclass
+class FixJudge:
+    backend: object  # choose(messages, options); complete() for fixes it writes
+    templates: Templates
+    model_identity: str | Callable[[], str]
+    threshold: float
+    rewriter: Confirmer | None = None  # writes a fix for a finding that has none
+    cache: ResultCache | None = None
+    guidance: bool = True
+    decide: bool = True  # False: the verdict only decides whether the suggestion is posted
+    dismissed: list[Comment] = field(default_factory=list)
+
+    @cached_property
+    def _sources(self) -> tuple[str, str]:
+        return self.templates.source("judge.j2"), self.templates.source("judge_system.j2")
+
+    def __call__(self, result: ChunkResult) -> ChunkResult:
+        if result.failed or not any(c.severity in FLAGGED and c.side == "RIGHT" for c in result.comments):
+            return result
+        spent: list[Completion] = []
+        comments = [self._judged(result.chunk, c, spent) if c.severity in FLAGGED and c.side == "RIGHT" else c
+                    for c in result.comments]
+        return replace(result, comments=tuple(comments), completions=result.completions + tuple(spent))
+
+    def _judged(self, chunk: Chunk, comment: Comment, spent: list[Completion]) -> Comment:
+        found = _target(chunk, comment)
+        if found is None:
+            return comment
+        hunk, target = found
+        fix = comment.suggestion
+        start = comment.start_line if comment.start_line is not None and fix is not None else comment.line
+        if fix is None and self.rewriter is not None:
+            rewrite = self.rewriter.rewrite(chunk, comment, target, spent)
+            if rewrite is not None:
+                indent = target.text[: len(target.text) - len(target.text.lstrip())]
+                fix = indent + rewrite.strip()
+        if fix is None:
+            return self._fails(comment)  # no change asked for: nothing to judge it by
+        texts = apply_fix(hunk, start, comment.line, fix)
+        if texts is None:
+            return self._fails(comment)
+        current, fixed = texts
+        if current.strip() == fixed.strip() or " ".join(current.split()) == " ".join(fixed.split()):
+            return self._fails(comment)  # the "fix" changes nothing
+        if language_of(chunk.path) == "python" and breaks_python(current, fixed):
+            return self._fails(comment)
+        p_fixed = self.p_fixed(chunk, hunk, current, fixed, spent)
+        if p_fixed is None:
+            return comment
+        if 1 - p_fixed < self.threshold:  # the fixed version is preferred by the margin
+            return replace(comment, suggestion=fix, start_line=start if start != comment.line else None)
+        return self._fails(comment)
+
+    def _fails(self, comment: Comment) -> Comment:
+        if not self.decide:
+            return replace(comment, suggestion=None)
+        self.dismissed.append(comment)
+        return replace(comment, severity="note", suggestion=None)
+
+    def p_fixed(self, chunk: Chunk, hunk: Hunk, current: str, fixed: str, spent: list[Completion]) -> float | None:
+        language = language_of(chunk.path)
+        model = self.model_identity() if callable(self.model_identity) else self.model_identity
+        guidance = self.templates.guidance(language) if self.guidance else ""
+        key = pass_key("fixjudge", [FIXJUDGE_VERSION, model, chunk.path, current, fixed, *self._sources, guidance])
+        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+            return float(hit["p_fixed"])
+        try:
+            verdict = compare(self.backend, self.templates, chunk.path, language, hunk.section, current, fixed,  # type: ignore[arg-type]
+                              guidance=self.guidance)
+        except ModelCallError:
+            return None
+        spent.append(Completion("", verdict.prompt_tokens, verdict.prompt_tokens_evaluated, 0))
+        spent.extend(Completion("", 0, 0, 0) for _ in range(verdict.calls - 1))
+        if self.cache is not None:
+            self.cache.put(key, {"p_fixed": verdict.p_new})
+        return verdict.p_new
+
+
+def _target(chunk: Chunk, comment: Comment) -> tuple[Hunk, DiffLine] | None:
+    for hunk in chunk.hunks:
+        for line in hunk.lines:
+            if line.kind != "-" and line.new_line == comment.line:
+                return hunk, line
+    return None
