@@ -121,7 +121,7 @@ def strip_invented_links(body: str, shown: Shown) -> str:
 
     def keep(match: re.Match[str]) -> str:
         url = match.group(0).rstrip(".,;:")
-        return match.group(0) if url in seen else "(link removed)"
+        return match.group(0) if url in seen else "(link removed)" + match.group(0)[len(url):]
 
     return URL.sub(keep, body)
 

@@ -1,0 +1,248 @@
+"""The passes after the draft: noise, explain (the comment from the judge's contrast) and the
+fix judge, with a scripted model that drafts, explains and judges as told."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from reviewer.backends.llama import Choice
+from reviewer.cache import ResultCache
+from reviewer.passes.explain import Explanation, body_of, is_concrete
+from reviewer.passes.fixjudge import apply_fix, breaks_python
+from reviewer.passes.noise import Shown, guide_labels, noise_kind, strip_invented_links
+from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.prompt import Templates
+from reviewer.types import Completion, DiffInput
+
+DIFF = (
+    "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n"
+    "@@ -10,4 +10,4 @@ def mean(xs):\n"
+    "     total = sum(xs)\n"
+    "-    return total / len(xs)\n"
+    "+    return total / (len(xs) - 1)\n"
+    "     # end\n"
+    "     pass\n"
+)
+NEW_FILE = (
+    "diff --git a/n.py b/n.py\nnew file mode 100644\n--- /dev/null\n+++ b/n.py\n"
+    "@@ -0,0 +1,3 @@\n"
+    "+def first(xs):\n"
+    "+    return xs[1]\n"
+    "+\n"
+)
+BAD, GOOD = "    return total / (len(xs) - 1)", "    return total / len(xs)"
+
+
+def draft(*findings) -> str:
+    return json.dumps({"comments": [dict(zip(("line", "side", "severity", "body", "suggestion"), f)) for f in findings]})
+
+
+class Model:
+    """Answers each kind of request as scripted: drafts in order, explanations and rewrites by
+    their schema; as judge, prefers the version that contains ``correct`` (with a position bias
+    towards "A", as real models have)."""
+
+    name = "scripted"
+    concurrent = False
+
+    def __init__(self, drafts, correct, explanation=None, rewrite=None):
+        self.drafts, self.correct = list(drafts), correct
+        self.explanation, self.rewrite = explanation, rewrite
+        self.asked: list[str] = []
+
+    def identity(self):
+        return "scripted-model"
+
+    def prepare(self, context_tokens):
+        pass
+
+    def complete(self, messages, schema, max_tokens):
+        keys = set((schema or {}).get("properties", {}))
+        if "difference" in keys:
+            self.asked.append("explain")
+            text = json.dumps(self.explanation)
+        elif keys == {"line"}:
+            self.asked.append("rewrite")
+            text = json.dumps({"line": self.rewrite})
+        else:
+            self.asked.append("draft")
+            text = self.drafts.pop(0) if self.drafts else '{"comments": []}'
+        return Completion(text, 100, 40, 20)
+
+    def choose(self, messages, options):
+        self.asked.append("judge")
+        prompt = messages[-1]["content"]
+        a = prompt.split("Version A:")[1].split("Version B:")[0]
+        p_a = 0.75 if self.correct in a else 0.65
+        return Choice({"A": p_a, "B": 1 - p_a}, prompt_tokens=50, prompt_tokens_evaluated=10)
+
+    def close(self):
+        pass
+
+
+def review(model, diff=DIFF, cache=None, **options):
+    return run_review(DiffInput(diff, "t"), backend=model, templates=Templates(), style="",
+                      options=ReviewOptions(**{"context": 4096, "verify": True, "min_severity": "warning", **options}), cache=cache)
+
+
+EXPLAINED = {"line": BAD.strip(), "difference": "The new version divides by `len(xs) - 1` instead of `len(xs)`.",
+             "input": "xs = [2, 4]", "wrong": "It returns 6.0 instead of the mean 3.0.", "fix": "return total / len(xs)"}
+
+
+# -- noise ----------------------------------------------------------------------------------
+
+SHOWN = Shown(code="def load(path):\n    data = read(path)\n    return data\nhelper = 1\nx = helper + 1",
+              other="## [CONTRIBUTING.md › Naming]\nUse snake_case.", rule_labels=frozenset({"CONTRIBUTING.md › Naming"}))
+
+
+@pytest.mark.parametrize("body, kind", [
+    ("The `__new hunk__` in routing.py is incorrect.", "quotes the prompt"),
+    ("Great improvement, this makes the code cleaner.", "praise"),
+    ("This change adds a new parameter `timeout` to the function.", "restates the change"),
+    ("Consider adding a docstring to explain the function.", "asks for docs no rule requires"),
+    ("Breaks [CONTRIBUTING.md › Imports]: imports must be sorted.", "cites a rule the guide does not have"),
+    ("`helper` is unused and can be removed.", "claims unused, the diff uses it"),
+    ("`data` is not defined here.", "claims undefined, the diff defines it"),
+    ("`read` is deprecated; use `open` instead.", "claims a deprecation nothing shows"),
+    ("Looks good to me.", "says nothing is wrong"),
+])
+def test_noise_kinds_are_recognised(body, kind):
+    assert noise_kind(body, SHOWN) == kind
+
+
+@pytest.mark.parametrize("body", [
+    "This change adds a loop that never ends when `path` is empty.",  # restates, but names a bug
+    "Breaks [CONTRIBUTING.md › Naming]: `loadData` should be snake_case.",  # a rule the guide has
+    "`unused_flag` is unused.",  # the diff does not contradict it
+    "Dividing by `len(xs) - 1` gives the wrong mean for `xs = [2, 4]`.",
+])
+def test_findings_that_name_a_problem_are_kept(body):
+    assert noise_kind(body, SHOWN) is None
+
+
+def test_docs_requests_stand_when_the_guide_asks_for_docs():
+    shown = Shown(code="", other="Every public function has a docstring.")
+    assert noise_kind("Add a docstring to `load`.", shown) is None
+
+
+def test_links_the_model_invented_are_taken_out_and_shown_links_kept():
+    shown = Shown(code="# see https://example.org/spec", other="")
+    body = "See https://example.org/spec and https://invented.example/doc."
+    assert strip_invented_links(body, shown) == "See https://example.org/spec and (link removed)."
+
+
+def test_guide_labels_are_read_from_the_guide_as_the_model_sees_it():
+    assert guide_labels("## [A.md › One]\nx\n## [B.md]\ny") == {"A.md › One", "B.md"}
+
+
+def test_the_noise_pass_demotes_and_keeps_everything_in_the_report():
+    model = Model([draft((11, "RIGHT", "warning", "The `__new hunk__` is wrong."))], correct=GOOD)
+    r = review(model, explain=False, judge_fix=False)
+    assert r.comments == () and [c.severity for c in r.left_out] == ["note"]
+    assert "judge" not in model.asked  # nothing left to verify: no verdict spent
+
+
+def test_the_same_finding_on_the_old_and_the_new_listing_is_one():
+    body = "Dividing by len(xs) - 1 gives the wrong mean."
+    model = Model([draft((11, "RIGHT", "warning", body), (11, "LEFT", "warning", body + " Here."))], correct=GOOD)
+    r = review(model, explain=False, judge_fix=False)
+    assert [(c.side, c.line) for c in r.comments] == [("RIGHT", 11)]
+
+
+# -- explain --------------------------------------------------------------------------------
+
+def test_a_condemned_hunk_gets_its_comment_from_the_contrast_with_the_fix_as_suggestion():
+    model = Model([draft((12, "RIGHT", "error", "This can lead to unexpected behavior."))], correct=GOOD,
+                  explanation=EXPLAINED)
+    r = review(model, judge_fix=False)
+    assert len(r.comments) == 1
+    c = r.comments[0]
+    assert (c.line, c.side, c.severity) == (11, "RIGHT", "error")  # moved onto the line it quotes
+    assert "len(xs) - 1" in c.body and "On xs = [2, 4]:" in c.body and "unexpected" not in c.body
+    assert c.suggestion == GOOD
+    assert [x.body for x in r.left_out] == ["This can lead to unexpected behavior."]  # nothing lost
+
+
+def test_an_explanation_naming_no_input_or_code_is_not_posted():
+    vague = {"line": "", "difference": "The new version is different.", "input": "any input",
+             "wrong": "It can lead to unexpected behavior.", "fix": ""}
+    model = Model([draft((11, "RIGHT", "error", "off by one"))], correct=GOOD, explanation=vague)
+    r = review(model, judge_fix=False)
+    assert r.comments == () and {x.severity for x in r.left_out} == {"note"}
+
+
+def test_no_explanation_is_asked_where_the_judge_prefers_the_new_version():
+    model = Model([draft((11, "RIGHT", "error", "off by one"))], correct=BAD, explanation=EXPLAINED)
+    r = review(model, judge_fix=False)
+    assert r.comments == () and "explain" not in model.asked
+
+
+def test_unplaced_findings_go_through_the_judge_and_are_never_posted_alone():
+    model = Model([draft((400, "RIGHT", "error", "off by one somewhere"))], correct=BAD)
+    r = review(model)
+    assert r.notes == () and [n.severity for n in r.left_out] == ["note"]
+
+
+def test_concreteness_and_the_body():
+    from reviewer.diffparse import parse_diff
+
+    hunk = parse_diff(DIFF)[0].hunks[0]
+    assert is_concrete(Explanation(**EXPLAINED), hunk)
+    assert not is_concrete(Explanation("", "It differs.", "xs = [1]", "Wrong result.", ""), hunk)
+    assert body_of(Explanation(**EXPLAINED)) == ("The new version divides by `len(xs) - 1` instead of `len(xs)`. "
+                                                 "On xs = [2, 4]: it returns 6.0 instead of the mean 3.0.")
+
+
+def test_explanations_are_cached(tmp_path):
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    first = Model([draft((11, "RIGHT", "error", "off"))], correct=GOOD, explanation=EXPLAINED)
+    review(first, cache=cache, judge_fix=False)
+    again = Model([], correct=GOOD, explanation=None)
+    r = review(again, cache=cache, judge_fix=False)
+    assert again.asked == [] and r.comments[0].suggestion == GOOD
+
+
+# -- the fix judge --------------------------------------------------------------------------
+
+def test_a_finding_in_a_new_file_stands_when_the_judge_prefers_its_fix():
+    model = Model([draft((2, "RIGHT", "error", "The first element is `xs[0]`, not `xs[1]`.", "    return xs[0]"))],
+                  correct="return xs[0]")
+    r = review(model, NEW_FILE)
+    assert [(c.line, c.severity, c.suggestion) for c in r.comments] == [(2, "error", "    return xs[0]")]
+
+
+def test_a_finding_whose_fix_the_judge_does_not_prefer_is_left_out():
+    model = Model([draft((2, "RIGHT", "error", "Use `xs[0]`.", "    return xs[0]"))], correct="return xs[1]")
+    r = review(model, NEW_FILE)
+    assert r.comments == () and [c.severity for c in r.left_out] == ["note"]
+
+
+def test_a_finding_without_a_fix_gets_one_written_and_an_unchanged_line_is_not_a_fix():
+    model = Model([draft((2, "RIGHT", "error", "Index 1 skips the first element."))], correct="return xs[0]",
+                  rewrite="return xs[1]")
+    r = review(model, NEW_FILE)
+    assert "rewrite" in model.asked and r.comments == ()
+    model = Model([draft((2, "RIGHT", "error", "Index 1 skips the first element."))], correct="return xs[0]",
+                  rewrite="return xs[0]")
+    r = review(model, NEW_FILE)
+    assert [(c.severity, c.suggestion) for c in r.comments] == [("error", "    return xs[0]")]
+
+
+def test_a_python_fix_that_does_not_compile_is_dropped_without_asking_the_judge():
+    model = Model([draft((2, "RIGHT", "error", "Wrong index.", "    return xs[0"))], correct="return xs[0")
+    r = review(model, NEW_FILE)
+    assert r.comments == () and model.asked == ["draft"]
+
+
+def test_apply_fix_and_compiling():
+    from reviewer.diffparse import parse_diff
+
+    hunk = parse_diff(NEW_FILE)[0].hunks[0]
+    current, fixed = apply_fix(hunk, 2, 2, "    return xs[0]\n    # first")
+    assert fixed.split("\n") == ["def first(xs):", "    return xs[0]", "    # first", ""]
+    assert current.split("\n")[1] == "    return xs[1]"
+    assert apply_fix(hunk, 7, 7, "x") is None
+    assert breaks_python(current, current.replace("xs[1]", "xs[1"))
+    assert not breaks_python("    if x:", "    if y:")  # a fragment is not held against its fix
