@@ -60,7 +60,7 @@ class Model:
 
     def complete(self, messages, schema, max_tokens):
         keys = set((schema or {}).get("properties", {}))
-        if "difference" in keys:
+        if "new_result" in keys:
             self.asked.append("explain")
             text = json.dumps(self.explanation)
         elif keys == {"line"}:
@@ -87,8 +87,8 @@ def review(model, diff=DIFF, cache=None, **options):
                       options=ReviewOptions(**{"context": 4096, "verify": True, "min_severity": "warning", **options}), cache=cache)
 
 
-EXPLAINED = {"line": BAD.strip(), "difference": "The new version divides by `len(xs) - 1` instead of `len(xs)`.",
-             "input": "xs = [2, 4]", "wrong": "It returns 6.0 instead of the mean 3.0.", "fix": "return total / len(xs)"}
+EXPLAINED = {"line": BAD.strip(), "input": "xs = [2, 4]", "old_result": "returns 3.0",
+             "new_result": "It returns 6.0, not the mean.", "fix": "return total / len(xs)"}
 
 
 # -- noise ----------------------------------------------------------------------------------
@@ -160,14 +160,15 @@ def test_a_condemned_hunk_gets_its_comment_from_the_contrast_with_the_fix_as_sug
     assert len(r.comments) == 1
     c = r.comments[0]
     assert (c.line, c.side, c.severity) == (11, "RIGHT", "error")  # moved onto the line it quotes
-    assert "len(xs) - 1" in c.body and "On xs = [2, 4]:" in c.body and "unexpected" not in c.body
+    assert c.body == ("This change replaces `return total / len(xs)` with `return total / (len(xs) - 1)`. "
+                      "On xs = [2, 4]: it returns 6.0, not the mean. Before this change: returns 3.0.")
     assert c.suggestion == GOOD
     assert [x.body for x in r.left_out] == ["This can lead to unexpected behavior."]  # nothing lost
 
 
 def test_an_explanation_naming_no_input_or_code_is_not_posted():
-    vague = {"line": "", "difference": "The new version is different.", "input": "any input",
-             "wrong": "It can lead to unexpected behavior.", "fix": ""}
+    vague = {"line": "", "input": "any input", "old_result": "works",
+             "new_result": "It can lead to unexpected behavior.", "fix": ""}
     model = Model([draft((11, "RIGHT", "error", "off by one"))], correct=GOOD, explanation=vague)
     r = review(model, judge_fix=False)
     assert r.comments == () and {x.severity for x in r.left_out} == {"note"}
@@ -185,14 +186,20 @@ def test_unplaced_findings_go_through_the_judge_and_are_never_posted_alone():
     assert r.notes == () and [n.severity for n in r.left_out] == ["note"]
 
 
-def test_concreteness_and_the_body():
+def test_concreteness_and_the_words_of_the_difference_come_from_the_diff():
     from reviewer.diffparse import parse_diff
+    from reviewer.passes.explain import changed_parts, difference, pick_part
 
     hunk = parse_diff(DIFF)[0].hunks[0]
-    assert is_concrete(Explanation(**EXPLAINED), hunk)
-    assert not is_concrete(Explanation("", "It differs.", "xs = [1]", "Wrong result.", ""), hunk)
-    assert body_of(Explanation(**EXPLAINED)) == ("The new version divides by `len(xs) - 1` instead of `len(xs)`. "
-                                                 "On xs = [2, 4]: it returns 6.0 instead of the mean 3.0.")
+    assert is_concrete(Explanation(**EXPLAINED))
+    assert not is_concrete(Explanation("", "some inputs", "a", "b", ""))
+    assert not is_concrete(Explanation("", "xs = [1]", "returns 1", "returns 1.", ""))  # no difference named
+    parts = changed_parts(hunk)
+    assert len(parts) == 1 and difference(parts[0]).startswith("This change replaces `return total / len(xs)`")
+    assert pick_part(parts, "`return total / (len(xs) - 1)`")[1].kind == "+"
+    removal = parse_diff(DIFF.replace("+    return total / (len(xs) - 1)\n", "").replace("+10,4", "+10,3"))[0].hunks[0]
+    assert difference(changed_parts(removal)[0]) == "This change removes `return total / len(xs)`"
+    assert body_of(parts[0], Explanation(**EXPLAINED)).endswith("Before this change: returns 3.0.")
 
 
 def test_explanations_are_cached(tmp_path):

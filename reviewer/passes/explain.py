@@ -15,7 +15,6 @@ same way: the judge's hunk speaks for them.
 from __future__ import annotations
 
 import json
-import keyword
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -36,26 +35,64 @@ MAX_TOKENS = 400
 _FIELD = {"type": "string", "maxLength": 300}
 SCHEMA = {
     "type": "object",
-    "properties": {"line": {"type": "string", "maxLength": 200}, "difference": _FIELD, "input": _FIELD,
-                   "wrong": _FIELD, "fix": {"type": "string", "maxLength": 300}},
-    "required": ["line", "difference", "input", "wrong", "fix"],
+    "properties": {"line": {"type": "string", "maxLength": 200}, "input": _FIELD, "old_result": _FIELD,
+                   "new_result": _FIELD, "fix": {"type": "string", "maxLength": 300}},
+    "required": ["line", "input", "old_result", "new_result", "fix"],
 }
 
 # an "input" that names none
 _GENERIC_INPUT = re.compile(
     r"^\s*(?:any|all|every|some|certain|various|different|n/?a|none|unknown|not applicable|no specific|"
     r"the (?:same|given) input|inputs?)\b", re.I)
-# words too common in code to show that a sentence names what differs
-_COMMON = {"self", "cls", "return", "none", "true", "false", "the", "and", "not", "for", "def", "if", "else",
-           "elif", "in", "is", "or", "with", "as", "import", "from", "pass", "value", "result", "data"}
+_SPAN = 80  # longest code quoted in a comment's first sentence
+
+
+@dataclass(frozen=True)
+class Part:
+    """One run of changed lines in a hunk: what the change removed and what it added there."""
+
+    removed: tuple[DiffLine, ...]
+    added: tuple[DiffLine, ...]
+
+    def view(self) -> dict[str, list[str]]:
+        return {"removed": [x.text.strip() for x in self.removed], "added": [x.text.strip() for x in self.added]}
+
+
+def changed_parts(hunk: Hunk) -> list[Part]:
+    parts: list[Part] = []
+    removed: list[DiffLine] = []
+    added: list[DiffLine] = []
+    for line in (*hunk.lines, None):
+        if line is not None and line.changed:
+            (removed if line.kind == "-" else added).append(line)
+            continue
+        if removed or added:
+            parts.append(Part(tuple(removed), tuple(added)))
+            removed, added = [], []
+    return parts
+
+
+def difference(part: Part) -> str:
+    """What the change does there, in words taken from the diff itself (never the model's)."""
+    def quote(lines: tuple[DiffLine, ...]) -> str:
+        text = lines[0].text.strip()
+        text = text if len(text) <= _SPAN else text[: _SPAN - 3] + "..."
+        more = f" (and {len(lines) - 1} more line{'s' if len(lines) > 2 else ''})" if len(lines) > 1 else ""
+        return f"`{text.replace('`', chr(39))}`{more}"
+
+    if part.removed and part.added:
+        return f"This change replaces {quote(part.removed)} with {quote(part.added)}"
+    if part.removed:
+        return f"This change removes {quote(part.removed)}"
+    return f"This change adds {quote(part.added)}"
 
 
 @dataclass(frozen=True)
 class Explanation:
     line: str
-    difference: str
     input: str
-    wrong: str
+    old_result: str
+    new_result: str
     fix: str
 
 
@@ -66,51 +103,39 @@ def parse_explanation(text: str) -> Explanation | None:
         return None
     if not isinstance(data, dict):
         return None
-    values = {k: data.get(k) for k in ("line", "difference", "input", "wrong", "fix")}
+    values = {k: data.get(k) for k in ("line", "input", "old_result", "new_result", "fix")}
     if not all(isinstance(v, str) for v in values.values()):
         return None
-    return Explanation(**{k: v.strip() if k != "line" and k != "fix" else v.rstrip() for k, v in values.items()})
+    return Explanation(**{k: v.rstrip() if k == "fix" else " ".join(v.split()) for k, v in values.items()})
 
 
-def changed_names(hunk: Hunk) -> set[str]:
-    """Names and literals of a hunk's changed lines: what a concrete comment mentions."""
-    out: set[str] = set()
-    for line in hunk.lines:
-        if line.changed:
-            for token in re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|[<>=!]=|[-+*/%]=?", line.text):
-                if token.lower() not in _COMMON and not (token.isalpha() and keyword.iskeyword(token)):
-                    out.add(token)
-    return out
-
-
-def is_concrete(explanation: Explanation, hunk: Hunk) -> bool:
-    """The comment names a concrete input, and a piece of the changed code (or quotes its line)."""
-    if not explanation.input or _GENERIC_INPUT.match(explanation.input) or len(explanation.input) < 2:
+def is_concrete(explanation: Explanation) -> bool:
+    """The comment names a concrete input on which the two versions differ."""
+    given = explanation.input
+    if len(given) < 2 or _GENERIC_INPUT.match(given):
         return False
-    if _find_line(hunk, explanation.line) is not None:
-        return True
-    text = f"{explanation.difference} {explanation.wrong}"
-    words = set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*|\d+(?:\.\d+)?|[<>=!]=|[-+*/%]=?", text))
-    return bool(words & changed_names(hunk))
+    new, old = explanation.new_result.strip(" ."), explanation.old_result.strip(" .")
+    return bool(new) and new.lower() != old.lower()
 
 
-def _find_line(hunk: Hunk, quote: str) -> DiffLine | None:
-    """The changed line of ``hunk`` that ``quote`` copies (added lines first)."""
-    want = " ".join(quote.split())
-    if not want:
-        return None
-    for kind in ("+", "-"):
-        for line in hunk.lines:
-            if line.kind == kind and " ".join(line.text.split()) == want:
-                return line
-    return None
+def pick_part(parts: list[Part], quote: str) -> tuple[Part, DiffLine | None]:
+    """The part whose changed line ``quote`` copies (and that line), else the first part."""
+    want = " ".join(quote.strip().strip("`").split())
+    for part in parts:
+        for line in (*part.added, *part.removed):
+            if want and " ".join(line.text.split()) == want:
+                return part, line
+    return parts[0], None
 
 
-def body_of(explanation: Explanation) -> str:
-    difference = _sentence(explanation.difference)
-    wrong = _sentence(explanation.wrong)
-    given = explanation.input.rstrip(".")
-    return clean_model_text(f"{difference} On {given}: {wrong[:1].lower() + wrong[1:]}")
+def body_of(part: Part, explanation: Explanation) -> str:
+    new = _sentence(explanation.new_result)
+    old = _sentence(explanation.old_result)
+    given = explanation.input.rstrip(".:")
+    text = f"{difference(part)}. On {given}: {new[:1].lower() + new[1:]}"
+    if old:
+        text += f" Before this change: {old[:1].lower() + old[1:]}"
+    return clean_model_text(text)
 
 
 def _sentence(text: str) -> str:
@@ -157,33 +182,33 @@ class Explainer:
 
     def _explain(self, chunk: Chunk, hunk: Hunk, drafted: list[Comment], spent: list[Completion]) -> Comment | None:
         pair = versions(hunk)
-        if pair is None:
+        parts = changed_parts(hunk)
+        if pair is None or not parts:
             return None
-        explanation = self.ask(chunk.path, hunk, pair, spent)
-        severity = max((c.severity for c in drafted), key=lambda s: SEVERITY_RANK[s])
+        explanation = self.ask(chunk.path, hunk, pair, parts, spent)
         if explanation is None:
             return None
-        target = _find_line(hunk, explanation.line)
-        anchor = drafted[0]
-        line, side = (target.line, target.side) if target is not None else (anchor.line, anchor.side)
+        severity = max((c.severity for c in drafted), key=lambda s: SEVERITY_RANK[s])
+        part, quoted = pick_part(parts, explanation.line)
+        target = quoted if quoted is not None and quoted.kind == "+" else (part.added or part.removed)[0]
         suggestion = None
-        if target is not None and target.kind == "+" and explanation.fix.strip():
-            fix = clean_code(explanation.fix.split("\n")[0])
-            indent = target.text[: len(target.text) - len(target.text.lstrip())]
-            fixed = indent + fix.strip()
-            if fix.strip() and fixed.strip() != target.text.strip():
-                suggestion = fixed
-        if not is_concrete(explanation, hunk):
-            severity = "note"  # says nothing a reader can check: kept in the report, not posted
-        return Comment(chunk.path, line, side, severity, body_of(explanation), None, suggestion)  # type: ignore[arg-type]
+        fix = clean_code(explanation.fix.split("\n")[0]).strip() if explanation.fix.strip() else ""
+        if target.kind == "+" and fix and fix != target.text.strip():
+            suggestion = target.text[: len(target.text) - len(target.text.lstrip())] + fix
+        if not is_concrete(explanation):
+            severity = "note"  # names no input a reader can check: kept in the report, not posted
+        return Comment(chunk.path, target.line, target.side, severity, body_of(part, explanation), None,  # type: ignore[arg-type]
+                       suggestion)
 
-    def ask(self, path: str, hunk: Hunk, pair: tuple[str, str], spent: list[Completion]) -> Explanation | None:
+    def ask(self, path: str, hunk: Hunk, pair: tuple[str, str], parts: list[Part],
+            spent: list[Completion]) -> Explanation | None:
         language = language_of(path)
         old, new = pair
         messages = [
             {"role": "system", "content": judge_system(self.templates, language, self.guidance)},
             {"role": "user", "content": self.templates.render(
-                "explain.j2", path=path, language=language, section=hunk.section, old=old, new=new).strip()},
+                "explain.j2", path=path, language=language, section=hunk.section, old=old, new=new,
+                parts=[p.view() for p in parts]).strip()},
         ]
         model = self.model_identity() if callable(self.model_identity) else self.model_identity
         key = pass_key("explain", [EXPLAIN_VERSION, model, messages])
