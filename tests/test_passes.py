@@ -160,8 +160,9 @@ def test_a_condemned_hunk_gets_its_comment_from_the_contrast_with_the_fix_as_sug
     assert len(r.comments) == 1
     c = r.comments[0]
     assert (c.line, c.side, c.severity) == (11, "RIGHT", "error")  # moved onto the line it quotes
-    assert c.body == ("This change replaces `return total / len(xs)` with `return total / (len(xs) - 1)`. "
-                      "On xs = [2, 4]: it returns 6.0, not the mean. Before this change: returns 3.0.")
+    assert c.body == ("This change replaces `return total / len(xs)` with `return total / (len(xs) - 1)`, which "
+                      "breaks this case:\n- input: xs = [2, 4]\n- with this change: It returns 6.0, not the mean.\n"
+                      "- before it: returns 3.0.")
     assert c.suggestion == GOOD
     assert [x.body for x in r.left_out] == ["This can lead to unexpected behavior."]  # nothing lost
 
@@ -199,7 +200,7 @@ def test_concreteness_and_the_words_of_the_difference_come_from_the_diff():
     assert pick_part(parts, "`return total / (len(xs) - 1)`")[1].kind == "+"
     removal = parse_diff(DIFF.replace("+    return total / (len(xs) - 1)\n", "").replace("+10,4", "+10,3"))[0].hunks[0]
     assert difference(changed_parts(removal)[0]) == "This change removes `return total / len(xs)`"
-    assert body_of(parts[0], Explanation(**EXPLAINED)).endswith("Before this change: returns 3.0.")
+    assert body_of(parts[0], Explanation(**EXPLAINED)).endswith("- before it: returns 3.0.")
 
 
 def test_explanations_are_cached(tmp_path):

@@ -129,13 +129,13 @@ def pick_part(parts: list[Part], quote: str) -> tuple[Part, DiffLine | None]:
 
 
 def body_of(part: Part, explanation: Explanation) -> str:
-    new = _sentence(explanation.new_result)
-    old = _sentence(explanation.old_result)
-    given = explanation.input.rstrip(".:")
-    text = f"{difference(part)}. On {given}: {new[:1].lower() + new[1:]}"
-    if old:
-        text += f" Before this change: {old[:1].lower() + old[1:]}"
-    return clean_model_text(text)
+    """The difference in the diff's own words, then the case the model gave: the input, what the
+    new code does on it, what the old code did."""
+    lines = [f"{difference(part)}, which breaks this case:", f"- input: {explanation.input.rstrip('.:')}",
+             f"- with this change: {_sentence(explanation.new_result)}"]
+    if explanation.old_result.strip(" ."):
+        lines.append(f"- before it: {_sentence(explanation.old_result)}")
+    return clean_model_text("\n".join(lines))
 
 
 def _sentence(text: str) -> str:
