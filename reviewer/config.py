@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
+from .formats import FORMAT_NAMES
 from .logs import register_secret
 
 # verify keeps an error/warning when P(new version is the correct one) is below this: the judge
@@ -37,7 +38,7 @@ CONFIG_FILE = ".reviewer.toml"
 CHOICES: dict[str, tuple[str, ...]] = {
     "backend": ("llama", "openai"),
     "fail_on": ("error", "warning", "never"),
-    "format": ("markdown", "json"),
+    "format": FORMAT_NAMES,  # the report-format registry (reviewer/formats/)
     "verify_context": ("hunk", "chunk"),
     "verify_judge": ("pairwise", "shared"),
     "min_severity": ("note", "warning", "error"),

@@ -129,7 +129,7 @@ def test_a_review_adds_the_checked_comments_to_the_model_s_and_min_severity_leav
 
     from reviewer.pipeline import ReviewOptions, run_review
     from reviewer.prompt import Templates
-    from reviewer.sinks.report import to_json
+    from reviewer.formats.json_report import to_json
     from reviewer.types import DiffInput
 
     guide = StyleGuide((Section("STYLE.md", ("Coding",), GUIDE),), sources=("STYLE.md",))
@@ -148,7 +148,7 @@ def test_a_review_adds_the_checked_comments_to_the_model_s_and_min_severity_leav
     assert [x.body for x in quiet.left_out] == ["maybe n_rows is off"]
     assert "1 finding below warning left out" in quiet.summary
     assert to_json(quiet)["left_out"][0]["body"] == "maybe n_rows is off"
-    from reviewer.sinks.report import render_markdown
+    from reviewer.formats.markdown import render_markdown
 
     markdown = render_markdown(quiet, Templates())
     assert "1 finding below `min_severity`, not part of the review" in markdown

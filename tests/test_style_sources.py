@@ -20,7 +20,7 @@ from reviewer.cli import main
 from reviewer.config import Settings
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
-from reviewer.sinks.report import render
+from reviewer.formats import ReportContext, render
 from reviewer.style import DirectoryRoot, GitRefRoot, discover, fit_sections, guide_from_files, load_style
 from reviewer.style import render as render_sections
 from reviewer.style.applyto import applies, split_globs
@@ -204,7 +204,7 @@ def test_general_rules_in_the_system_prompt_path_rules_in_the_chunk_prompt(repo)
     assert prompts["docs/x.txt"] == Templates().chunk_prompt(_chunk_of(TWO_FILES, "docs/x.txt"))
     assert review.style_sources == guide.sources
     assert "style from .reviewer/style.md, CONTRIBUTING.md (Coding guidelines, Naming guidelines)" in \
-        render(review, "markdown", Templates())
+        render(review, "markdown", ReportContext(Templates()))
 
 
 def _chunk_of(diff: str, path: str):
@@ -362,7 +362,7 @@ def test_description_and_tests(repo):
     assert [(c.check, c.rule) for c in review.pr_checks] == [
         ("description", ".pi/gg/SYSTEM.md › Pull requests (PRs)"), ("tests", "AGENTS.md › Agents")]
     assert review.pr_checks[1].message == "code changed (`src/llama.cpp`) but no test was added or changed"
-    report = json.loads(render(review, "json", Templates()))
+    report = json.loads(render(review, "json", ReportContext(Templates())))
     assert report["pr_checks"][1] == {"check": "tests", "message": review.pr_checks[1].message,
                                       "rule": "AGENTS.md › Agents", "quote": "New code comes with a test."}
     assert checks(repo, pull("llama : fix"), WITH_TEST).pr_checks == ()

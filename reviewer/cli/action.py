@@ -27,7 +27,8 @@ from ..config import load_settings
 from ..errors import EXIT_FINDINGS, ConfigError, GitHubError, InputError
 from ..github_client import GitHubClient, PRRef, Token
 from ..logs import register_secret
-from ..sinks.report import render, write_report
+from ..formats import render
+from ..sinks.report import write_report
 from . import review as review_cli
 from .common import EXIT_CODES_HELP, exceeds, guarded, setup_logging
 from .wiring import make_github_client, make_github_sink, make_pr_source, make_style_root
@@ -144,10 +145,10 @@ def action_cmd(verbose):
     notice(decision.notice)
 
     style_root = None if head_checkout else make_style_root(settings, env.workspace)  # the base checkout's rules
-    diff_input, result, templates = review_cli.review_source(make_pr_source(client, ref), settings, verbose,
+    diff_input, result, report_context = review_cli.review_source(make_pr_source(client, ref), settings, verbose,
                                                               style_base=env.workspace, style_root=style_root)
     report = env.report_path(ref.number)
-    write_report(render(result, "markdown", templates), report)
+    write_report(render(result, "markdown", report_context), report)
     click.echo(f"report written to {report}", err=True)
 
     failure, footer, annotate = None, "", True

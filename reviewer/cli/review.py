@@ -8,11 +8,12 @@ from pathlib import Path
 import click
 
 from ..action import checkout_is_head
-from ..config import load_settings
+from ..config import CHOICES, load_settings
 from ..errors import EXIT_FINDINGS, InputError
 from ..github_client import parse_pr_ref
 from ..pipeline import run_review
-from ..sinks.report import render, write_report
+from ..formats import ReportContext, render
+from ..sinks.report import write_report
 from ..style import DirectoryRoot, load_style
 from .common import EXIT_CODES_HELP, exceeds, guarded, setup_logging
 from .progress import make_progress
@@ -62,7 +63,8 @@ def settings_from(flags: dict, config_path: Path | None):
 @click.argument("target", required=False, metavar="[OWNER/REPO#N | PR-URL]")
 @click.option("--diff", "diff", metavar="PATH", help="Review a patch file; '-' reads standard input.")
 @click.option("--git", "git", metavar="RANGE", help="Review a git range here: A..B, A...B, or REF (= REF...HEAD).")
-@click.option("--format", "fmt", type=click.Choice(["markdown", "json"]), help="Report format (default markdown).")
+@click.option("--format", "fmt", type=click.Choice(CHOICES["format"]),
+              help="Report format (default markdown); sarif, rdjson, rdjsonl: see docs/integrations.md.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here (default: stdout).")
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), help="Exit 1 when a comment at or above this severity exists (default never).")
 @click.option("--post", is_flag=True, help="Publish the review on the pull request (default: a dry run, the report only).")
@@ -70,8 +72,8 @@ def settings_from(flags: dict, config_path: Path | None):
 @model_options
 @guarded
 def review(target, diff, git, fmt, output, fail_on, post, github_url, config_path, verbose, **flags):
-    """Review a diff or a pull request on the local model and write a markdown or JSON report;
-    with --post, publish it on the pull request as one GitHub review.
+    """Review a diff or a pull request on the local model and write a report (markdown, JSON,
+    SARIF, reviewdog's rdjson); with --post, publish it on the pull request as one GitHub review.
 
     \b
     Examples:
@@ -96,8 +98,8 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, config_pat
     else:
         source = make_local_source(diff, git, Path.cwd())
     style_root = make_style_root(settings, Path.cwd(), git_range=git, pr_repo=ref.full_name if ref else None)
-    diff_input, result, templates = review_source(source, settings, verbose, style_root=style_root)
-    text = render(result, settings.format, templates)
+    diff_input, result, report_context = review_source(source, settings, verbose, style_root=style_root)
+    text = render(result, settings.format, report_context)
     if output is not None:
         write_report(text, output)
         click.echo(f"report written to {output}", err=True)
@@ -114,7 +116,8 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, config_pat
 
 def review_source(source, settings, verbose: bool, style_base: Path | None = None, style_root=None):
     """Fetch a diff source and review it on the configured model: the one implementation that
-    ``reviewer review`` and ``reviewer action`` share. Returns (DiffInput, Review, Templates).
+    ``reviewer review`` and ``reviewer action`` share. Returns (DiffInput, Review, ReportContext):
+    the context is what the report formats need (templates, the reviewed diff, the style guide).
     ``style_root``: where to discover the repository's rules (see ``make_style_root``)."""
     diff_input = source.fetch()
     templates = make_templates(settings)
@@ -135,7 +138,7 @@ def review_source(source, settings, verbose: bool, style_base: Path | None = Non
         if progress:
             progress.close()
         backend.close()
-    return diff_input, result, templates
+    return diff_input, result, ReportContext(templates, diff_input.text, style)
 
 
 def echo_post(posted, label: str) -> None:
