@@ -8,6 +8,7 @@ import click
 from .. import __version__
 from .action import action_cmd
 from .bench import bench_cmd
+from .calibrate import calibrate_cmd
 from .common import EXIT_CODES_HELP
 from .eval import eval_cmd
 from .models import models_cmd
@@ -30,3 +31,4 @@ main.add_command(bench_cmd)
 main.add_command(eval_cmd)
 main.add_command(action_cmd)
 main.add_command(style_cmd)
+main.add_command(calibrate_cmd)
