@@ -26,7 +26,7 @@ def test_exactly_the_fixes_become_cases(history):
     assert [c.commit for c in mining.cases] == [shas["fix_issue"], shas["fix_sum"], shas["fix_crash"],
                                                  shas["fix_window"]]  # newest first
     assert dict(mining.skipped) == {
-        "revert": 1, "merge": 1, "dependency": 2, "formatting, lint or CI": 1, "whitespace or comments only": 2,
+        "revert": 1, "merge": 1, "dependency": 2, "typo, formatting, lint or CI": 1, "whitespace or comments only": 2,
         "tests only": 1, "docs only": 1, "more than 40 changed lines": 1, "more than 3 source files": 1,
         "source file added or removed": 1,
     }

@@ -99,7 +99,7 @@ def commit_skip_reason(commit: Commit) -> str | None:
     if _DEPENDENCY.search(commit.subject) or re.search(r"dependabot|renovate", commit.author, re.I):
         return "dependency"
     if _COSMETIC.search(commit.subject):
-        return "formatting, lint or CI"
+        return "typo, formatting, lint or CI"
     return None
 
 

@@ -127,8 +127,10 @@ def calibrate_cmd(repo_path, since, limit, paths, max_files, max_lines, cases_di
         return
     click.echo("\n".join([f"{mining.repo}:", *mining_lines(summary), f"- cases in {folder}"]), err=True)
     if not mining.cases:
-        raise InputError(f"no case could be mined from {top}",
-                         hint="widen the search: --since, --paths, --max-lines, --max-files, --limit")
+        shallow = git.run("rev-parse", "--is-shallow-repository").strip() == "true"
+        raise InputError(f"no case could be mined from {top}" + (" (a shallow clone)" if shallow else ""),
+                         hint="fetch the history: git fetch --unshallow" if shallow else
+                         "widen the search: --since, --paths, --max-lines, --max-files, --limit")
 
     templates = make_templates(settings)
     base = top if settings.origins.get("style") not in ("flag", "env") else None
