@@ -18,12 +18,13 @@ from reviewer.calibrate.config_write import with_threshold
 from reviewer.calibrate.git import Git
 from reviewer.calibrate.mine import mine, write_cases
 from reviewer.calibrate.render import card_json, card_markdown
-from reviewer.calibrate.run import CaseSteps, RecordingCache, options_at, review_cases
+from reviewer.calibrate.run import CaseSteps, MemoryCache, Probe, options_at, review_cases
 from reviewer.cli import main
 from reviewer.config import load_settings
 from reviewer.eval import evaluate_case, load_cases
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
+from reviewer.types import Completion
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -38,6 +39,22 @@ class JudgingEcho(EchoBackend):
     def __init__(self):
         super().__init__(per_chunk=1, severity="warning")
         self.judged = 0
+
+    def complete(self, messages, schema, max_tokens):
+        wanted = set(schema.get("properties", {})) if schema else set()
+        if "difference" in wanted:  # the explain pass: the first line that differs, named concretely
+            self.calls.append(messages)
+            prompt = messages[-1]["content"]
+            old = prompt.split("Old version:")[1].split("```")[1].split("\n")[1:]
+            new = prompt.split("New version")[1].split("```")[1].split("\n")[1:]
+            line = next((x for x in new if x not in old), None) or next(x for x in old if x not in new)
+            answer = {"line": line, "difference": f"`{line.strip()}` changed", "input": "xs = [1, 2]",
+                      "wrong": "the result differs", "fix": next((x for x in old if x not in new), line)}
+            return Completion(json.dumps(answer), prompt_tokens=50, prompt_tokens_evaluated=20, completion_tokens=20)
+        if wanted == {"line"}:  # a rewrite of the flagged line, for the fix judge
+            self.calls.append(messages)
+            return Completion('{"line": "pass"}', prompt_tokens=50, prompt_tokens_evaluated=20, completion_tokens=5)
+        return super().complete(messages, schema, max_tokens)
 
     @staticmethod
     def weight(text: str) -> int:
@@ -77,7 +94,7 @@ def test_each_threshold_scored_from_the_cache_equals_a_real_review_at_it(mined, 
     _, mining, folder = mined
     cases = [(c, next(m.time for m in mining.cases if m.name == c.name)) for c in load_cases(folder)]
     backend = JudgingEcho()
-    cache = RecordingCache(ResultCache(tmp_path / "c.sqlite3"))
+    cache = ResultCache(tmp_path / "c.sqlite3")
     run = review_cases(cases, backend, cache, reviewer_for(), 0.49, history={})
     assert len(run.steps) == 4 and all(s.cuts for s in run.steps) and all(s.model_calls for s in run.steps)
     cuts = sorted({c for s in run.steps for c in s.cuts})
@@ -97,13 +114,23 @@ def test_each_threshold_scored_from_the_cache_equals_a_real_review_at_it(mined, 
     assert all(s.model_calls == 0 for s in again.steps)
 
 
-def test_without_a_disk_cache_rescoring_still_costs_nothing(mined):
+def test_without_a_disk_cache_the_run_keeps_its_results_in_memory(mined):
     _, mining, folder = mined
     case = load_cases(folder)[0]
-    backend = JudgingEcho()
-    run = review_cases([(case, 0)], backend, RecordingCache(None), reviewer_for(), 0.49, history={})
-    first_calls = len(backend.calls)
-    assert first_calls == 2 and run.steps[0].model_calls == first_calls + backend.judged  # one draft per diff
+    backend, memory = JudgingEcho(), MemoryCache()
+    run = review_cases([(case, 0)], backend, memory, reviewer_for(), 0.49, history={})
+    calls = len(backend.calls) + backend.judged
+    assert run.steps[0].model_calls == calls and calls > 2  # drafts, verdicts, and what other thresholds asked
+    again = review_cases([(case, 0)], backend, memory, reviewer_for(), 0.49, history={})
+    assert len(backend.calls) + backend.judged == calls and again.steps[0].outcomes == run.steps[0].outcomes
+
+
+def test_a_probe_notes_every_number_it_is_compared_with():
+    seen: set[float] = set()
+    t = Probe(0.49, seen)
+    assert 0.3 < t and not 0.6 < t and t <= 0.5 and min([0.7, 0.8]) >= t and 1 - 0.45 > t and not t > 1
+    assert seen == {0.3, 0.6, 0.5, 0.7, 1 - 0.45, 1.0}
+    assert t == 0.49 and f"{t:g}" == "0.49" and json.dumps({"t": t}) == '{"t": 0.49}'
 
 
 def test_round_between_and_intervals():
@@ -235,16 +262,17 @@ def test_not_a_git_work_tree_is_one_clean_error(tmp_path):
 def test_calibrate_on_the_real_model_then_again_from_the_cache(mined, tmp_path, smollm2_path):
     root, _, _ = mined
     runner = CliRunner()
-    args = ["calibrate", "--repo", str(root), "--limit", "2", "--cases", str(tmp_path / "c"), "--model",
+    args = ["calibrate", "--repo", str(root), "--limit", "1", "--cases", str(tmp_path / "c"), "--model",
             str(smollm2_path), "--context", "2048", "--format", "json"]
     first = runner.invoke(main, args)
     assert first.exit_code == 0, first.output
     card = json.loads(first.stdout)
-    assert card["cases"] == 2 and card["reviewed_now"] == 2 and card["seconds_per_case"] > 0
+    assert card["cases"] == 1 and card["reviewed_now"] == 1 and card["seconds_per_case"] > 0
+    assert card["split"] == {"older": [card["per_case"][0]["name"]], "newer": []}  # one case: nothing to report on
     assert all(c["model_calls"] > 0 for c in card["per_case"])
     second = runner.invoke(main, args[:-2])  # markdown, from the cache: no model call, the first run's seconds
     assert second.exit_code == 0, second.output
     assert second.stdout.startswith(f"# Quality card: {root.name}") and "## Sweep" in second.stdout
     assert f"Seconds per case (both diffs, on the model): {card['seconds_per_case']:.1f}; 0 cases reviewed now, " \
-        "2 from the cache." in second.stdout
-    assert "[1/2]" in second.stderr and "(cached;" in second.stderr
+        "1 from the cache." in second.stdout  # the figure measured by the first run
+    assert "only 0 newer cases" in second.stdout and "[1/1]" in second.stderr and "(cached;" in second.stderr

@@ -157,8 +157,8 @@ def build_card(steps: Sequence[CaseSteps], *, date: str, repo: str, model: str, 
     if choice.threshold is not None:
         choice = Choice(choice.threshold, choice.meets_target, choice.reason, counts_at(older, choice.threshold),
                         counts_at(newer, choice.threshold))
-    sweep = [Point(round_between(above, up_to, current), above, up_to, counts_at(older, up_to), counts_at(newer, up_to),
-                   counts_at(steps, up_to)) for above, up_to in intervals(steps)]
+    sweep = [Point(round_between(above, up_to, current), above, up_to, counts_at(older, up_to),
+                   counts_at(newer, up_to), counts_at(steps, up_to)) for above, up_to in intervals(steps)]
     notes = []
     if len(newer) < 5:
         notes.append(f"only {len(newer)} newer case{'s' if len(newer) != 1 else ''} to report on: "

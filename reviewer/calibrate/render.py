@@ -76,6 +76,11 @@ def card_markdown(card: Card) -> str:
                      f"{card.cases - card.reviewed_now} from the cache.")
     else:
         lines.append(f"All {card.cases} cases came from the cache (no model call in this run).")
+    every = [*card.older, *card.newer]
+    if any(s.sweep_calls for s in every):
+        lines.append(f"Scoring the other thresholds took {sum(s.sweep_calls for s in every)} more model calls "
+                     f"({sum(s.sweep_seconds for s in every):.0f} s: what only another threshold asks for, such "
+                     "as the comment for a hunk condemned there), cached for the next run.")
     if card.not_reviewed:
         lines.append(f"Budget: {card.not_reviewed} mined case{'s' if card.not_reviewed != 1 else ''} not reviewed "
                      "(`--budget`); a re-run reviews them and takes the others from the cache.")
@@ -123,7 +128,8 @@ def card_json(card: Card) -> str:
         "not_reviewed": card.not_reviewed, "notes": card.notes, "mining": card.mining,
         "per_case": [{"name": s.name, "time": s.time, "verdicts": list(s.cuts),
                       "outcomes": [{"caught": a, "false_alarm": b} for a, b in s.outcomes],
-                      "seconds": round(s.seconds, 3), "model_calls": s.model_calls, "failed_chunks": s.failed_chunks}
+                      "seconds": round(s.seconds, 3), "model_calls": s.model_calls, "failed_chunks": s.failed_chunks,
+                      "sweep_seconds": round(s.sweep_seconds, 3), "sweep_model_calls": s.sweep_calls}
                      for s in [*card.older, *card.newer]],
     }
     data["current"].update(older=counts_at(card.older, card.current).to_dict(),

@@ -16,7 +16,7 @@ from ..calibrate.config_write import config_target, write_threshold
 from ..calibrate.git import Git
 from ..calibrate.mine import Limits, mine, write_cases
 from ..calibrate.render import card_json, card_markdown, mining_lines, mining_markdown
-from ..calibrate.run import RecordingCache, estimate, options_at, review_cases
+from ..calibrate.run import History, MemoryCache, estimate, options_at, review_cases
 from ..config import load_settings
 from ..errors import InputError
 from ..eval import load_cases
@@ -51,15 +51,16 @@ def default_cases_dir(root: Path, top: Path, repo: str) -> Path:
     return root / "calibrate" / f"{slug}-{hashlib.sha256(str(top).encode()).hexdigest()[:8]}"
 
 
-def _load_timings(folder: Path, model: str) -> dict[str, float]:
+def _load_timings(folder: Path, model: str) -> History:
+    """Seconds measured before on each case, for this model (the estimate's basis)."""
     try:
         data = json.loads((folder / TIMINGS).read_text())
-        return {str(k): float(v) for k, v in data.get(model, {}).items()}
-    except (OSError, ValueError, AttributeError, TypeError):
+        return {str(k): (float(v[0]), float(v[1])) for k, v in data.get(model, {}).items()}
+    except (OSError, ValueError, AttributeError, TypeError, IndexError, KeyError):
         return {}
 
 
-def _save_timings(folder: Path, model: str, timings: dict[str, float]) -> None:
+def _save_timings(folder: Path, model: str, timings: History) -> None:
     path = folder / TIMINGS
     try:
         data = json.loads(path.read_text()) if path.is_file() else {}
@@ -67,7 +68,7 @@ def _save_timings(folder: Path, model: str, timings: dict[str, float]) -> None:
             data = {}
     except (OSError, ValueError):
         data = {}
-    data[model] = {k: round(v, 3) for k, v in timings.items()}
+    data[model] = {k: [round(v[0], 3), round(v[1], 3)] for k, v in timings.items()}
     path.write_text(json.dumps(data, indent=1) + "\n")
 
 
@@ -136,7 +137,7 @@ def calibrate_cmd(repo_path, since, limit, paths, max_files, max_lines, cases_di
     base = top if settings.origins.get("style") not in ("flag", "env") else None
     style = load_style(settings.style, templates, base=base, root=make_style_root(settings, top))
     disk_cache = make_cache(settings)
-    cache = RecordingCache(disk_cache)
+    cache = disk_cache if disk_cache is not None else MemoryCache()
     backend, model_label = make_backend(settings, disk_cache, verbose)
     options = review_options(settings)
 
@@ -173,7 +174,7 @@ def calibrate_cmd(repo_path, since, limit, paths, max_files, max_lines, cases_di
         _save_timings(folder, model_label, history)
     if not run.steps:
         raise InputError(f"--budget {budget}: no case was reviewed", hint="a larger budget")
-    measured = [history[s.name] for s in run.steps if s.name in history]
+    measured = [history[s.name][0] for s in run.steps if s.name in history]
     card = build_card(
         run.steps, date=datetime.now(timezone.utc).strftime("%Y-%m-%d"), repo=mining.repo, model=model_label,
         current=settings.verify_threshold, current_origin=settings.origins.get("verify_threshold", "default"),
