@@ -41,19 +41,19 @@ class JudgingEcho(EchoBackend):
         self.judged = 0
 
     def complete(self, messages, schema, max_tokens):
-        wanted = set(schema.get("properties", {})) if schema else set()
-        if "difference" in wanted:  # the explain pass: the first line that differs, named concretely
-            self.calls.append(messages)
-            prompt = messages[-1]["content"]
-            old = prompt.split("Old version:")[1].split("```")[1].split("\n")[1:]
-            new = prompt.split("New version")[1].split("```")[1].split("\n")[1:]
-            line = next((x for x in new if x not in old), None) or next(x for x in old if x not in new)
-            answer = {"line": line, "difference": f"`{line.strip()}` changed", "input": "xs = [1, 2]",
-                      "wrong": "the result differs", "fix": next((x for x in old if x not in new), line)}
-            return Completion(json.dumps(answer), prompt_tokens=50, prompt_tokens_evaluated=20, completion_tokens=20)
-        if wanted == {"line"}:  # a rewrite of the flagged line, for the fix judge
+        wanted = list((schema or {}).get("properties", {}))
+        if wanted == ["line"]:  # a rewrite of the flagged line, for the fix judge
             self.calls.append(messages)
             return Completion('{"line": "pass"}', prompt_tokens=50, prompt_tokens_evaluated=20, completion_tokens=5)
+        if "comments" not in wanted:  # the explain pass, whatever its fields: concrete answers from the code shown
+            self.calls.append(messages)
+            blocks = [b.split("\n")[1:] for b in messages[-1]["content"].split("```")[1::2]]
+            first, last = blocks[0], blocks[-1]
+            line = next((x for x in last if x not in first), None) or next(x for x in first if x not in last)
+            fix = next((x for x in first if x not in last), line)
+            answer = {k: line if k == "line" else fix if k == "fix" else "xs = [1, 2]" if k == "input"
+                      else f"`{line.strip()}` gives {i}" for i, k in enumerate(wanted)}
+            return Completion(json.dumps(answer), prompt_tokens=50, prompt_tokens_evaluated=20, completion_tokens=20)
         return super().complete(messages, schema, max_tokens)
 
     @staticmethod
