@@ -82,8 +82,8 @@ class Model:
         pass
 
 
-def review(model, diff=DIFF, cache=None, **options):
-    return run_review(DiffInput(diff, "t"), backend=model, templates=Templates(), style="",
+def review(model, diff: str | DiffInput = DIFF, cache=None, **options):
+    return run_review(diff if isinstance(diff, DiffInput) else DiffInput(diff, "t"), backend=model, templates=Templates(), style="",
                       options=ReviewOptions(**{"context": 4096, "verify": True, "min_severity": "warning", **options}), cache=cache)
 
 
@@ -254,3 +254,38 @@ def test_apply_fix_and_compiling():
     assert apply_fix(hunk, 7, 7, "x") is None
     assert breaks_python(current, current.replace("xs[1]", "xs[1"))
     assert not breaks_python("    if x:", "    if y:")  # a fragment is not held against its fix
+
+
+def test_a_judged_fix_of_another_line_count_is_posted_as_an_applicable_suggestion():
+    from reviewer.sinks.github_format import code_block
+    from reviewer.types import Comment
+
+    two_for_three = Comment("m.py", 12, "RIGHT", "error", "x", start_line=10, suggestion="a = 1\nb = 2")
+    assert code_block(two_for_three).startswith("\n\n```suggestion\na = 1\nb = 2\n```")
+    on_removed = Comment("m.py", 11, "LEFT", "error", "x", suggestion="a = 1")
+    assert "suggestion" not in code_block(on_removed)
+
+
+def test_judged_suggestions_over_a_line_range_post_to_github_without_a_422():
+    from fakegithub import FakeGitHub
+    from helpers import REPO, TOKEN, make_client
+
+    from reviewer.github_client import parse_pr_ref
+    from reviewer.sinks.github import GitHubReviewSink
+    from reviewer.sources.github import PullRequestSource
+
+    diff = NEW_FILE.replace("@@ -0,0 +1,3 @@", "@@ -0,0 +1,4 @@").replace("+\n", "+    # unreachable\n+\n")
+    model = Model([json.dumps({"comments": [{"line": 3, "start_line": 2, "side": "RIGHT", "severity": "error",
+                                             "body": "Index 1 skips the first element.",
+                                             "suggestion": "    return xs[0]"}]})], correct="return xs[0]")
+    with FakeGitHub(token=TOKEN, login="review-bot") as gh:
+        gh.add_repo(REPO)
+        gh.add_pull(REPO, number=3, diff=diff, user="alice", head_sha="b" * 40)
+        d = PullRequestSource(make_client(gh), parse_pr_ref(f"{REPO}#3")).fetch()
+        r = review(model, d)
+        assert [(c.start_line, c.line, c.suggestion) for c in r.comments] == [(2, 3, "    return xs[0]")]
+        GitHubReviewSink(make_client(gh), d.text).publish(r)
+        assert gh.writes and all(q.status < 400 for q in gh.writes)
+        [posted] = gh.review_comments(REPO, 3)
+        assert (posted["start_line"], posted["line"]) == (2, 3)
+        assert "```suggestion\n    return xs[0]\n```" in posted["body"]

@@ -52,19 +52,14 @@ def priority(c: Comment) -> tuple:
     return (-SEVERITY_RANK[c.severity], c.path, c.line)
 
 
-def _code_lines(code: str) -> list[str]:
-    return code.removesuffix("\n").split("\n")
-
-
 def code_block(c: Comment, applicable: bool = True) -> str:
-    """The model's replacement code: a ```suggestion (one click to apply) when it replaces exactly
-    the commented lines, else a plain code block."""
+    """The model's replacement code: a ```suggestion (one click to apply) on a new-file line; it
+    replaces the commented lines (``start_line..line``), with as many lines as it has (GitHub
+    accepts a different count); on a removed line, a plain code block."""
     if c.suggestion is None:
         return ""
     code = clean_code(c.suggestion).removesuffix("\n")
-    span = 1 if c.start_line is None else c.line - c.start_line + 1
-    exact = c.side == "RIGHT" and (span == 1 or len(_code_lines(code)) == span)
-    kind = "suggestion" if applicable and exact else ""
+    kind = "suggestion" if applicable and c.side == "RIGHT" else ""
     fence = fence_for(code)
     return f"\n\n{fence}{kind}\n{code}\n{fence}"
 
