@@ -158,7 +158,7 @@ def noisy(review: Review) -> bool:
 
 
 def _brief(review: Review) -> tuple[dict, ...]:
-    return tuple({"line": c.line, "side": c.side, "severity": c.severity, "body": c.body[:300]} for c in review.comments)
+    return tuple({"line": c.line, "side": c.side, "severity": c.severity, "body": c.body} for c in review.comments)
 
 
 def posted(review: Review) -> tuple[dict, ...]:
