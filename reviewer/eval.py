@@ -203,7 +203,8 @@ def _changed_lines(text: str) -> int:
 
 
 def evaluate(folder: Path, review_fn: ReviewFn, limit: int | None = None,
-             on_case: Callable[[CaseResult], None] | None = None) -> SetScore:
+             on_case: Callable[[CaseResult, SetScore], None] | None = None) -> SetScore:
+    """Every case of a set; ``on_case`` hears of each result with the score so far."""
     cases = load_cases(folder)
     if limit:
         cases = cases[:limit]
@@ -212,7 +213,7 @@ def evaluate(folder: Path, review_fn: ReviewFn, limit: int | None = None,
         result = evaluate_case(case, review_fn)
         score.results.append(result)
         if on_case:
-            on_case(result)
+            on_case(result, score)
     return score
 
 

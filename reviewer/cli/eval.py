@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ..eval import CaseResult, evaluate, summary_table
+from ..eval import CaseResult, SetScore, evaluate, summary_table
 from ..pipeline import run_review
 from ..style import load_style
 from .common import guarded, setup_logging
@@ -38,14 +38,27 @@ def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
         return run_review(diff, backend=backend, templates=templates, style=style, options=options,
                           cache=cache, model_name=model_label)
 
-    def show(r: CaseResult) -> None:
+    scores: list[SetScore] = []
+
+    def write_results(partial: SetScore | None = None) -> None:
+        """The per-case results so far: written after every case, so a run cut short keeps them."""
+        if results:
+            sets = [*scores, *([partial] if partial is not None else [])]
+            results.write_text(json.dumps(
+                {"model": model_label, "variant": variant, "style": list(style.sources),
+                 "sets": [{"name": s.name, "kind": s.kind, "recall": s.recall, "alarm_rate": s.alarm_rate,
+                           "posted": s.posted, "seconds_per_case": s.seconds_per_case,
+                           "cases": [asdict(r) for r in s.results]} for s in sets]},
+                indent=1))
+
+    def show(r: CaseResult, so_far: SetScore) -> None:
+        write_results(so_far)
         if r.kind == "prs":
             mark = f"{len(r.negative_comments)} posted, {r.chunks} chunks, {r.model_calls} model calls"
         else:
             mark = ("caught" if r.caught else "missed") + (", ALARM" if r.alarm else "")
         click.echo(f"  {r.name}: {mark} ({r.seconds:.1f} s)", err=True)
 
-    scores = []
     try:
         for folder in dirs:
             click.echo(f"{folder.name}:", err=True)
@@ -56,9 +69,4 @@ def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
     finally:
         backend.close()
     click.echo("\n".join(summary_table(scores, model_label, variant)))
-    if results:
-        results.write_text(json.dumps(
-            {"model": model_label, "variant": variant, "style": list(style.sources),
-             "sets": [{"name": s.name, "kind": s.kind, "recall": s.recall, "alarm_rate": s.alarm_rate, "posted": s.posted,
-                       "seconds_per_case": s.seconds_per_case, "cases": [asdict(r) for r in s.results]} for s in scores]},
-            indent=1))
+    write_results()
