@@ -88,17 +88,25 @@ def compare(backend: Chooser, templates: Templates, path: str, language: str, se
             context: list[Message] | None = None, guidance: bool = False) -> Verdict:
     """P(``second`` is the correct version): each question asked in both orders, averaged (the
     verdict of old against new, and of a finding's code against its fix)."""
+    a_label, b_label = labels
+    asks = [(judge_messages(templates, path, language, section, a, b, question, labels, context, guidance),
+             second_label, question == "correct")
+            for question in questions
+            for a, b, second_label in ((second, first, a_label), (first, second, b_label))]
+    return vote(backend, asks, labels)
+
+
+def vote(backend: Chooser, asks: list[tuple[list[Message], str, bool]], labels: tuple[str, str]) -> Verdict:
+    """The one voting loop: each (prompt, the label the judged version has in it, whether the
+    prompt asks for the correct version) is one forward pass; the verdict is the mean vote."""
     votes: list[float] = []
     prompt_tokens = evaluated = 0
-    for question in questions:
-        a_label, b_label = labels
-        for a, b, second_label in ((second, first, a_label), (first, second, b_label)):
-            messages = judge_messages(templates, path, language, section, a, b, question, labels, context, guidance)
-            choice = backend.choose(messages, [a_label, b_label])
-            p = choice.probs[second_label]
-            votes.append(p if question == "correct" else 1 - p)
-            prompt_tokens += choice.prompt_tokens
-            evaluated += choice.prompt_tokens_evaluated
+    for messages, label, for_correct in asks:
+        choice = backend.choose(messages, list(labels))
+        p = choice.probs[label]
+        votes.append(p if for_correct else 1 - p)
+        prompt_tokens += choice.prompt_tokens
+        evaluated += choice.prompt_tokens_evaluated
     return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes), tuple(votes))
 
 
@@ -117,13 +125,8 @@ def shared_messages(templates: Templates, path: str, language: str, section: str
 
 def _judge_shared(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
                   old: str, new: str, labels: tuple[str, str], guidance: bool = False) -> Verdict:
-    votes: list[float] = []
-    prompt_tokens = evaluated = 0
     first, second = labels
-    for order in ((first, second), (second, first)):
-        messages = shared_messages(templates, path, language, hunk.section, old, new, order, guidance)
-        choice = backend.choose(messages, [first, second])
-        votes.append(choice.probs[order[1]])  # the label of the second (new) version
-        prompt_tokens += choice.prompt_tokens
-        evaluated += choice.prompt_tokens_evaluated
-    return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes), tuple(votes))
+    # the label of the second (new) version is the last of each order
+    asks = [(shared_messages(templates, path, language, hunk.section, old, new, order, guidance), order[1], True)
+            for order in ((first, second), (second, first))]
+    return vote(backend, asks, labels)
