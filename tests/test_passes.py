@@ -289,3 +289,9 @@ def test_judged_suggestions_over_a_line_range_post_to_github_without_a_422():
         [posted] = gh.review_comments(REPO, 3)
         assert (posted["start_line"], posted["line"]) == (2, 3)
         assert "```suggestion\n    return xs[0]\n```" in posted["body"]
+
+
+def test_the_built_in_guide_asks_for_no_docstrings():
+    shown = Shown(code="", other=Templates().default_style())
+    assert not shown.guide_asks_for_docs
+    assert noise_kind("Consider adding a docstring to `load`.", shown) == "asks for docs no rule requires"

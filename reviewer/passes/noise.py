@@ -60,7 +60,10 @@ _DOCS_REQUEST = re.compile(
     r"(?:docstrings?|comments?|documentation|type hints?|type annotations?|annotations?|explanation)\b",
     re.I,
 )
-_DOCS_RULE = re.compile(r"docstring|comment|document|type hint|annotation", re.I)
+# a guide that asks for docs says so ("every public function has a docstring", "document new
+# options", "type hints on public APIs"); "comments are short" is about review comments
+_DOCS_RULE = re.compile(r"docstring|\bdocument(?:ed|ation|s)?\b|type hints?|annotations?|code comments?|"
+                        r"comment (?:your|the|all|every|non-obvious) code", re.I)
 
 _UNUSED = re.compile(r"`([A-Za-z_][\w.]*)`\s+(?:is|are|seems to be|appears to be)\s+(?:unused|never used|not used)", re.I)
 _UNDEFINED = re.compile(r"`([A-Za-z_][\w.]*)`\s+(?:is|are)\s+(?:not defined|undefined|never defined|not declared)", re.I)
