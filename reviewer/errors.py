@@ -11,7 +11,7 @@ EXIT_FINDINGS = 1  # the review found problems at or above --fail-on
 EXIT_INPUT = 2  # bad input or usage: not a diff, bad range, bad flag value
 EXIT_CONFIG = 3  # bad configuration file or value
 EXIT_MODEL = 4  # model missing, not a GGUF, failed to load, server unreachable
-EXIT_GITHUB = 5  # GitHub answered with an error (auth, not found, rate limit, 5xx)
+EXIT_GITHUB = 5  # GitHub or GitLab answered with an error (auth, not found, rate limit, 5xx)
 EXIT_INTERNAL = 70  # a bug: an unexpected exception
 EXIT_INTERRUPTED = 130
 
@@ -71,3 +71,10 @@ class GitHubError(ReviewerError):
 
 class PostError(GitHubError):
     stage = "post"
+
+
+class GitLabError(ReviewerError):
+    """GitLab refused or failed a request while fetching or posting (the code host's exit code)."""
+
+    exit_code = EXIT_GITHUB
+    stage = "gitlab"

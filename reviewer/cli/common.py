@@ -22,7 +22,7 @@ Exit codes:
   2   bad input or usage (not a diff, bad range, bad flag)
   3   bad configuration
   4   model missing, not a GGUF, failed to load, or server unreachable
-  5   GitHub error (authentication, not found, rate limit, server error)
+  5   GitHub or GitLab error (authentication, not found, rate limit, server error)
   70  internal error (a bug: rerun with -v and report it)
   130 interrupted
 """

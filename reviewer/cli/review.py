@@ -11,6 +11,7 @@ from ..action import checkout_is_head
 from ..config import CHOICES, load_settings
 from ..errors import EXIT_FINDINGS, InputError
 from ..github_client import parse_pr_ref
+from ..gitlab import is_mr_ref
 from ..pipeline import run_review
 from ..formats import ReportContext, render
 from ..sinks.report import write_report
@@ -22,6 +23,7 @@ from .wiring import (
     make_cache,
     make_github_client,
     make_github_sink,
+    make_gitlab_target,
     make_local_source,
     make_pr_source,
     make_style_root,
@@ -60,7 +62,7 @@ def settings_from(flags: dict, config_path: Path | None):
 
 
 @click.command(epilog=EXIT_CODES_HELP)
-@click.argument("target", required=False, metavar="[OWNER/REPO#N | PR-URL]")
+@click.argument("target", required=False, metavar="[OWNER/REPO#N | PR-URL | GROUP/PROJECT!IID | MR-URL]")
 @click.option("--diff", "diff", metavar="PATH", help="Review a patch file; '-' reads standard input.")
 @click.option("--git", "git", metavar="RANGE", help="Review a git range here: A..B, A...B, or REF (= REF...HEAD).")
 @click.option("--format", "fmt", type=click.Choice(CHOICES["format"]),
@@ -69,9 +71,10 @@ def settings_from(flags: dict, config_path: Path | None):
 @click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), help="Exit 1 when a comment at or above this severity exists (default never).")
 @click.option("--post", is_flag=True, help="Publish the review on the pull request (default: a dry run, the report only).")
 @click.option("--github-url", metavar="URL", help="GitHub API URL (default: GITHUB_API_URL or https://api.github.com; GitHub Enterprise: https://HOST/api/v3).")
+@click.option("--gitlab-url", metavar="URL", help="GitLab instance for GROUP/PROJECT!IID (default: CI_SERVER_URL or https://gitlab.com); without a target inside GitLab CI: the pipeline's merge request (docs/gitlab.md).")
 @model_options
 @guarded
-def review(target, diff, git, fmt, output, fail_on, post, github_url, config_path, verbose, **flags):
+def review(target, diff, git, fmt, output, fail_on, post, github_url, gitlab_url, config_path, verbose, **flags):
     """Review a diff or a pull request on the local model and write a report (markdown, JSON,
     SARIF, reviewdog's rdjson); with --post, publish it on the pull request as one GitHub review.
 
@@ -82,22 +85,31 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, config_pat
       reviewer review --git main --format json -o review.json
       reviewer review octo/demo#7                # dry run: the report only
       reviewer review https://github.com/octo/demo/pull/7 --post
+      reviewer review group/sub/project!12 --gitlab-url https://gitlab.example.com --post
     """
     setup_logging(verbose)
     flags.update(format=fmt, fail_on=fail_on)
     settings = settings_from(flags, config_path)
-    client, ref = None, None
-    if target is not None:
+    client, ref, gitlab = None, None, None
+    if (target is not None and is_mr_ref(target)) or (target is None and gitlab_url and diff is None and git is None):
+        if diff is not None or git is not None:
+            raise InputError("give a merge request or --diff/--git, not both")
+        gitlab = make_gitlab_target(settings, target, gitlab_url, post=post)
+        source = gitlab.source
+    elif target is not None:
         if diff is not None or git is not None:
             raise InputError("give a pull request or --diff/--git, not both")
         ref = parse_pr_ref(target)
         client = make_github_client(settings, github_url, ref, post=post)
         source = make_pr_source(client, ref)
     elif post:
-        raise InputError("--post needs a pull request (OWNER/REPO#N or its URL)")
+        raise InputError("--post needs a pull request (OWNER/REPO#N or its URL) or a merge request (GROUP/PROJECT!IID)")
     else:
         source = make_local_source(diff, git, Path.cwd())
-    style_root = make_style_root(settings, Path.cwd(), git_range=git, pr_repo=ref.full_name if ref else None)
+    if gitlab is not None:
+        style_root = gitlab.style_root(settings)
+    else:
+        style_root = make_style_root(settings, Path.cwd(), git_range=git, pr_repo=ref.full_name if ref else None)
     diff_input, result, report_context = review_source(source, settings, verbose, style_root=style_root)
     text = render(result, settings.format, report_context)
     if output is not None:
@@ -110,6 +122,10 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, config_pat
         echo_post(make_github_sink(client, settings, diff_input.text).publish(result), diff_input.label)
     elif client is not None:
         click.echo("dry run: nothing was posted to GitHub (add --post to publish the review)", err=True)
+    if gitlab is not None and post:
+        echo_gitlab_post(gitlab.sink(settings, diff_input.text).publish(result), diff_input.label)
+    elif gitlab is not None:
+        click.echo("dry run: nothing was posted to GitLab (add --post to publish the review)", err=True)
     if exceeds(result, settings.fail_on):
         sys.exit(EXIT_FINDINGS)
 
@@ -153,3 +169,13 @@ def echo_post(posted, label: str) -> None:
         click.echo(f"posted a {posted.event} review{note} on {label}: {posted.inline} inline comment"
                    f"{'s' if posted.inline != 1 else ''}{body}{refused}{already}: {posted.review_url}", err=True)
     click.echo(f"summary comment {posted.summary}: {posted.summary_url}", err=True)
+
+
+def echo_gitlab_post(posted, label: str) -> None:
+    """One or two lines on stderr: what the run put on the merge request."""
+    already = f", {posted.duplicates} already on the merge request" if posted.duplicates else ""
+    refused = f" ({posted.rejected} could not be placed on the diff)" if posted.rejected else ""
+    note = f", {posted.in_note} in the summary note{refused}" if posted.in_note else ""
+    click.echo(f"posted {posted.discussions} discussion{'s' if posted.discussions != 1 else ''} on {label}"
+               f"{note}{already}", err=True)
+    click.echo(f"summary note {posted.summary}: {posted.summary_url}", err=True)

@@ -6,13 +6,16 @@ import os
 import re
 import subprocess
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 from ..backends.base import Backend
 from ..cache import ResultCache
 from ..config import Settings, repo_root
-from ..errors import GitHubError, InputError
+from ..errors import GitHubError, GitLabError, InputError
 from ..github_client import GitHubClient, PRRef, Token, api_base_url, discover_token, web_host
+from ..gitlab import (GitLabClient, GitLabRefRoot, GitLabReviewSink, MergeRequestSource, MRRef, discover_gitlab_token,
+                      mr_ref_from_ci, parse_mr_ref)
 from ..models import cache_dir, lookup, resolve
 from ..pipeline import ReviewOptions
 from ..prompt import Templates
@@ -195,3 +198,38 @@ def make_style_root(settings: Settings, cwd: Path, *, git_range: str | None = No
     if pr_repo is not None and not is_checkout_of(top, pr_repo):
         return None
     return DirectoryRoot(top)
+
+
+@dataclass
+class GitLabTarget:
+    """A merge request to review: its client, its reference and its diff source."""
+
+    client: GitLabClient
+    ref: MRRef
+    source: MergeRequestSource
+
+    def style_root(self, settings: Settings) -> StyleRoot | None:
+        """The target branch's rules, read through the API (never the MR's source branch)."""
+        if settings.style or not settings.discover_style:
+            return None
+        source = self.source
+        return GitLabRefRoot(self.client, self.ref.project, lambda: source.diff_refs.get("base_sha", ""),
+                             lambda: source.changed_paths)
+
+    def sink(self, settings: Settings, diff_text: str) -> GitLabReviewSink:
+        return GitLabReviewSink(self.client, self.ref, diff_text, self.source.diff_refs,
+                                max_comments=settings.max_comments, inline_notes=settings.inline_notes)
+
+
+def make_gitlab_target(settings: Settings, target: str | None, gitlab_url: str | None, *, post: bool,
+                       env: Mapping[str, str] | None = None) -> GitLabTarget:
+    """``GROUP/PROJECT!IID``, a merge request URL, or (no target) GitLab CI's merge request;
+    the token from GITLAB_TOKEN, else CI_JOB_TOKEN."""
+    env = os.environ if env is None else env
+    ref = parse_mr_ref(target, gitlab_url, env) if target is not None else mr_ref_from_ci(gitlab_url, env)
+    token = discover_gitlab_token(env)
+    if token is None and post:
+        raise GitLabError("--post needs a GitLab token", hint="set GITLAB_TOKEN (an access token with the api scope)")
+    client = GitLabClient(ref.url, token, max_wait=settings.github_max_wait, timeout=settings.github_timeout,
+                          write_pause=settings.github_write_pause)
+    return GitLabTarget(client, ref, MergeRequestSource(client, ref))
