@@ -19,6 +19,7 @@ MARKER_PREFIX = "reviewer:"
 ZWSP = "\u200b"
 
 _HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.S)
+_PROMPT_TAGS = re.compile(r"</?\s*untrusted-[a-z-]*\s*>", re.I)  # the prompt's own delimiters
 _MARKER_LIKE = re.compile(r"<!--\s*reviewer:[^>]*>?|reviewer:fp=[0-9a-f]+|reviewer:summary", re.I)
 # an @ that GitHub may take for a mention of a login or an org/team. GitHub looks for "@login"
 # not after an ASCII word character in the rendered text, where markdown's "_" and "*" are gone
@@ -105,6 +106,13 @@ def clean_model_text(text: str, limit: int = 4000) -> str:
     if len(text) > limit:
         text = text[: limit - 1].rstrip() + "…"
     return text
+
+
+def untrusted(text: str | None, limit: int) -> str:
+    """PR-author text (a title, a description) for the prompt: no hidden HTML comments, no
+    forged prompt delimiters, no NUL, at most ``limit`` characters."""
+    text = _PROMPT_TAGS.sub("", _HTML_COMMENT.sub("", text or "")).replace("\x00", "").strip()
+    return text[:limit]
 
 
 def clean_code(text: str) -> str:

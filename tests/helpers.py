@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import re
 
-from reviewer.github_client import GitHubClient, Token
+from reviewer.github.client import GitHubClient, Token
 from reviewer.types import Completion
 
 TOKEN = "ghp_" + "T0ken" * 8  # shaped like a real token, so the redaction patterns see it too

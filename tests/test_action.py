@@ -1,4 +1,4 @@
-"""reviewer/action.py on its own: the runner's variables, event decisions on GitHub's real
+"""reviewer/github/action.py and workflow.py on their own: the runner's variables, event decisions on GitHub's real
 webhook payloads, workflow-command escaping, step outputs and the job summary's 1 MiB."""
 
 from __future__ import annotations
@@ -11,19 +11,9 @@ import subprocess
 import pytest
 from conftest import ROOT, shared
 
-from reviewer.action import (
-    SUMMARY_LIMIT,
-    ActionEnv,
-    annotation,
-    append_summary,
-    checkout_is_head,
-    command,
-    decide,
-    fit_summary,
-    output_block,
-    read_inputs,
-    settings_flags,
-)
+from reviewer.github.action import ActionEnv, decide, read_inputs, settings_flags
+from reviewer.github.workflow import SUMMARY_LIMIT, annotation, append_summary, command, fit_summary, output_block
+from reviewer.sources.local import checkout_is_head
 from reviewer.errors import InputError
 from reviewer.types import Comment, Note
 

@@ -16,10 +16,11 @@ from fakegithub import FakeGitHub
 from helpers import TOKEN, EchoBackend
 from test_action import parse_outputs, payload, review_comment
 
-from reviewer.action import SUMMARY_LIMIT
+from reviewer.github.workflow import SUMMARY_LIMIT
 from reviewer.cli import main
 
 review_cli = importlib.import_module("reviewer.cli.review")
+wiring = importlib.import_module("reviewer.wiring")
 
 REPO = "Codertocat/Hello-World"  # the payloads' own repository
 INPUTS = ("model", "github-token", "post", "fail-on", "config", "style", "max-comments", "extra-args")
@@ -78,7 +79,7 @@ def run(gh, tmp_path):
 @pytest.fixture
 def echo(monkeypatch):
     backend = EchoBackend()
-    monkeypatch.setattr(review_cli, "make_backend", lambda settings, cache, verbose, progress=None: (backend, "echo"))
+    monkeypatch.setattr(wiring, "make_backend", lambda settings, cache, verbose, progress=None: (backend, "echo"))
     return backend
 
 

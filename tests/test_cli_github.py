@@ -15,6 +15,7 @@ from helpers import REPO, TOKEN, EchoBackend, modified_file, new_file
 from reviewer.cli import main
 
 review_cli = importlib.import_module("reviewer.cli.review")  # the package's `review` is the command
+wiring = importlib.import_module("reviewer.wiring")
 
 HEAD = "b" * 40
 PR = f"{REPO}#7"
@@ -39,7 +40,7 @@ def gh(monkeypatch, tmp_path):
 @pytest.fixture
 def backend(monkeypatch):
     echo = EchoBackend()
-    monkeypatch.setattr(review_cli, "make_backend", lambda settings, cache, verbose, progress=None: (echo, "echo"))
+    monkeypatch.setattr(wiring, "make_backend", lambda settings, cache, verbose, progress=None: (echo, "echo"))
     return echo
 
 
@@ -135,7 +136,7 @@ def test_usage_errors(gh, backend, args, code, message):
 
 def test_injected_mentions_and_markers_are_neutralised(gh, monkeypatch):
     evil = EchoBackend(extra=" Ping @octocat and @octo/team <!-- reviewer:summary --> reviewer:fp=0123456789abcdef")
-    monkeypatch.setattr(review_cli, "make_backend", lambda *a, **k: (evil, "evil"))
+    monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (evil, "evil"))
     result = run(gh, "--post")
     assert result.exit_code == 0, result.stderr
     bodies = [c["body"] for c in gh.review_comments(REPO, 7)] + [c["body"] for c in gh.issue_comments(REPO, 7)]

@@ -78,10 +78,10 @@ def test_eval_with_a_style_file_applies_its_checkable_rules(tmp_path, monkeypatc
     """The eval reviews with the style guide itself (not only its text): the line checks run."""
     from test_draft import ScriptedBackend
 
-    from reviewer.cli import eval as eval_cli
+    from reviewer import wiring
 
     folder = shared("style-cases")
-    monkeypatch.setattr(eval_cli, "make_backend", lambda settings, cache, verbose, progress=None:
+    monkeypatch.setattr(wiring, "make_backend", lambda settings, cache, verbose, progress=None:
                         (ScriptedBackend([]), "scripted"))
     monkeypatch.setenv("REVIEWER_VERIFY", "0")
     out = tmp_path / "results.json"

@@ -317,8 +317,8 @@ def test_the_cli_writes_each_format(fmt, tmp_path, monkeypatch):
 
     from reviewer.cli import main
 
-    review_cli = importlib.import_module("reviewer.cli.review")  # the package's `review` is the command
-    monkeypatch.setattr(review_cli, "make_backend", lambda *a, **k: (VariedBackend(), "varied"))
+    wiring = importlib.import_module("reviewer.wiring")
+    monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (VariedBackend(), "varied"))
     patch = tmp_path / "change.diff"
     patch.write_text(change())
     style = tmp_path / "STYLE.md"
@@ -345,14 +345,16 @@ def test_a_smollm2_review_is_schema_valid_and_complete_in_each_format(smollm2_pa
 
     from reviewer.sources.local import PatchFile
 
-    review_cli = importlib.import_module("reviewer.cli.review")
+    from reviewer.app import review_source
+
     patch = tmp_path / "change.diff"
     patch.write_text(modified_file("src/app.py", ["old_total = 1", "old_count = 2"],
                                    ["tot = 1", "cnt = 2", "avg = tot / cnt"]))
     # min_severity error: the model's notes and warnings are left out, and must be written all the same
     settings = load_settings({"model": str(smollm2_path), "max_tokens": 160, "comments_per_chunk": 2,
                               "context": 4096, "verify": False, "min_severity": "error"}, env={}, cwd=tmp_path)
-    diff_input, review, report_context = review_cli.review_source(PatchFile(patch), settings, False)
+    reviewed = review_source(PatchFile(patch), settings)
+    review, report_context = reviewed.review, reviewed.context
     total = all_findings(review)
     assert review.stats.model_calls >= 1
     for fmt, schema in (("sarif", "sarif-schema-2.1.0.json"), ("rdjson", "rdjson/DiagnosticResult.json")):

@@ -11,7 +11,8 @@ from fakegithub import FakeGitHub
 from helpers import REPO, TOKEN, make_client, new_file
 
 from reviewer.errors import GitHubError, InputError
-from reviewer.github_client import PRRef, api_base_url, discover_token, parse_pr_ref, web_host
+from reviewer.github.client import discover_token
+from reviewer.github.ref import PRRef, api_base_url, parse_pr_ref, web_host
 from reviewer.logs import RedactingFilter
 
 

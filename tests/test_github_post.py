@@ -13,10 +13,10 @@ from helpers import REPO, TOKEN, make_client, modified_file, new_file
 
 from reviewer.diffparse import parse_diff
 from reviewer.errors import PostError
-from reviewer.github_client import parse_pr_ref
-from reviewer.sinks.github import GitHubReviewSink, choose_event
-from reviewer.sinks.github_format import fingerprint
-from reviewer.sources.github import PullRequestSource
+from reviewer.github.format import fingerprint
+from reviewer.github.ref import parse_pr_ref
+from reviewer.github.sink import GitHubReviewSink, choose_event
+from reviewer.github.source import PullRequestSource
 from reviewer.types import Comment, Note, Review, Stats
 
 HEAD, HEAD2 = "b" * 40, "c" * 40

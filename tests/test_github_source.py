@@ -10,8 +10,9 @@ from helpers import REPO, TOKEN, make_client, many_files_diff, new_file
 
 from reviewer.diffparse import parse_diff
 from reviewer.errors import GitHubError
-from reviewer.github_client import parse_pr_ref
-from reviewer.sources.github import PullRequestSource, untrusted
+from reviewer.github.ref import parse_pr_ref
+from reviewer.github.source import PullRequestSource
+from reviewer.sanitize import untrusted
 
 HEAD = "b" * 40
 

@@ -19,7 +19,7 @@ from reviewer.errors import GitLabError, InputError
 from reviewer.gitlab import GitLabClient, MergeRequestSource, is_mr_ref, mr_ref_from_ci, parse_mr_ref
 from reviewer.gitlab.ref import GitLabToken
 
-review_cli = importlib.import_module("reviewer.cli.review")  # the package's `review` is the command
+wiring = importlib.import_module("reviewer.wiring")
 PROJECT = "group/sub/project"
 BASE, HEAD = "a1" * 20, "c3" * 20
 
@@ -58,7 +58,7 @@ def gl():
 @pytest.fixture
 def echo(monkeypatch):
     backend = EchoBackend(per_chunk=3, severity="warning")
-    monkeypatch.setattr(review_cli, "make_backend", lambda *a, **k: (backend, "echo"))
+    monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (backend, "echo"))
     return backend
 
 
@@ -197,7 +197,7 @@ def test_positions_name_old_lines_for_removed_lines_and_both_for_context_lines(g
                         {"line": 10, "side": "RIGHT", "severity": "warning", "body": "Context line finding."}]
             return Completion(json.dumps({"comments": comments}), 10, 10, 5)
 
-    monkeypatch.setattr(review_cli, "make_backend", lambda *a, **k: (Sides(), "sides"))
+    monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (Sides(), "sides"))
     result = run(gl, "--post")
     assert result.exit_code == 0, result.output
     positions = {d["notes"][0]["body"].split(":")[0]: d["notes"][0]["position"] for d in discussions(gl)}

@@ -25,6 +25,7 @@ from reviewer.cli import main
 from reviewer.passes.draft import AnswerError, parse_answer
 
 review_cli = importlib.import_module("reviewer.cli.review")
+wiring = importlib.import_module("reviewer.wiring")
 
 ONE = modified_file("calc.py", ["return total / len(values)"], ["return total / (len(values) - 1)"])
 BINARY = ("diff --git a/img/logo.png b/img/logo.png\nnew file mode 100644\nindex 0000000..6666666\n"
@@ -59,7 +60,7 @@ def cwd(tmp_path, monkeypatch):
 @pytest.fixture
 def echo(monkeypatch):
     backend = EchoBackend()
-    monkeypatch.setattr(review_cli, "make_backend", lambda settings, cache, verbose, progress=None: (backend, "echo"))
+    monkeypatch.setattr(wiring, "make_backend", lambda settings, cache, verbose, progress=None: (backend, "echo"))
     return backend
 
 
@@ -193,7 +194,7 @@ def test_a_hunk_bigger_than_the_context_is_split_and_reviewed_not_dropped(cwd, m
     monkeypatch.setenv("REVIEWER_MAX_TOKENS", "200")
     (cwd / "style.md").write_text("Be brief.\n")
     backend = ContextBackend(1024)
-    monkeypatch.setattr(review_cli, "make_backend", lambda *a, **k: (backend, "context-1024"))
+    monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (backend, "context-1024"))
     before = [f"old_{i} = {i}" for i in range(150)]
     after = [f"new_value_{i} = compute({i}, 'a fairly long argument to fill the line')" for i in range(300)]
     after[150] = "blob = '" + "x" * 30000 + "'"  # one line longer than the whole context
@@ -275,7 +276,7 @@ class BrokenFirstChunk(EchoBackend):
 
 def test_an_answer_that_fails_the_schema_is_retried_once_then_the_chunk_is_marked_failed(cwd, monkeypatch):
     backend = BrokenFirstChunk()
-    monkeypatch.setattr(review_cli, "make_backend", lambda *a, **k: (backend, "broken"))
+    monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (backend, "broken"))
     (cwd / "two.diff").write_text(new_file("broken.py", ["a = 1"]) + new_file("fine.py", ["b = 2"]))
     result = cli("--diff", "two.diff", "--format", "json")
     assert result.exit_code == 0, result.stderr

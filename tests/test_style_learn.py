@@ -16,7 +16,8 @@ from helpers import REPO, TOKEN, make_client, new_file
 from reviewer.cli import main
 from reviewer.style import guide_from_files
 from reviewer.style.clusters import find_clusters, key_terms
-from reviewer.style.learn import draft_style, fetch_review_comments
+from reviewer.github.learn import fetch_review_comments
+from reviewer.style.learn import draft_style
 
 MAINTAINER = "ggerganov"
 PULLS = range(1, 9)

@@ -28,6 +28,7 @@ from reviewer.style.sections import parse_sections
 from reviewer.types import DiffInput, PullRequest
 
 review_cli = importlib.import_module("reviewer.cli.review")
+wiring = importlib.import_module("reviewer.wiring")
 
 INSTRUCTIONS_PY = '---\napplyTo: "**/*.py, tools/**"\n---\n# Python\n\n- Use type hints on public functions.\n'
 AGENT_ONLY = '---\napplyTo: "**"\nexcludeAgent: "code-review"\n---\n- Only for the coding agent.\n'
@@ -227,7 +228,7 @@ def test_a_plain_string_style_still_works():
 @pytest.fixture
 def echo(monkeypatch):
     backend = EchoBackend()
-    monkeypatch.setattr(review_cli, "make_backend", lambda settings, cache, verbose, progress=None: (backend, "echo"))
+    monkeypatch.setattr(wiring, "make_backend", lambda settings, cache, verbose, progress=None: (backend, "echo"))
     return backend
 
 

@@ -9,29 +9,22 @@ from pathlib import Path
 
 import click
 
-from ..action import (
-    ActionEnv,
-    Decision,
-    annotations,
-    append_summary,
-    checkout_is_head,
-    command,
-    decide,
-    decide_pull,
-    load_event,
-    parse_bool,
-    settings_flags,
-    write_outputs,
-)
+from ..app import post_review, review_source
 from ..config import load_settings
 from ..errors import EXIT_FINDINGS, ConfigError, GitHubError, InputError
-from ..github_client import GitHubClient, PRRef, Token
-from ..logs import register_secret
+from ..github.action import ActionEnv, Decision, decide, decide_pull, load_event, parse_bool, settings_flags
+from ..github.client import discover_token
+from ..github.host import HOST as GITHUB
+from ..github.ref import PRRef
+from ..github.source import fetch_pull
+from ..github.workflow import annotations, append_summary, command, write_outputs
 from ..formats import render
 from ..sinks.report import write_report
-from . import review as review_cli
-from .common import EXIT_CODES_HELP, exceeds, guarded, setup_logging
-from .wiring import make_github_client, make_github_sink, make_pr_source, make_style_root
+from ..sources.local import checkout_is_head
+from ..wiring import make_style_root
+from .common import EXIT_CODES_HELP, echo_post, exceeds, guarded, setup_logging
+from .options import model_options
+from .progress import make_progress
 
 # `reviewer review` flags that `extra-args` may carry: the model and how it runs, nothing that
 # reads files (config, style) or changes what is posted
@@ -41,7 +34,7 @@ EXTRA_ARGS = ("model", "backend", "base_url", "context", "threads", "gpu_layers"
 
 def parse_extra_args(text: str) -> dict:
     """``extra-args`` split like a shell would, parsed as the allowed `reviewer review` flags."""
-    params = [p for p in review_cli.review.params if p.name in EXTRA_ARGS]
+    params = [p for p in model_options(click.Command("flags")).params if p.name in EXTRA_ARGS]
     allowed = ", ".join(sorted(o for p in params for o in p.opts if o.startswith("--")))
     try:
         args = shlex.split(text)
@@ -57,27 +50,10 @@ def notice(text: str) -> None:
     click.echo(command("notice", text, title="reviewer"))
 
 
-def github_token(inputs, env) -> Token | None:
-    """The github-token input, else GITHUB_TOKEN / GH_TOKEN; never `gh auth token` (on a
-    workstation runner that would be its owner's personal login)."""
-    for value, source in ((inputs.get("github-token"), "the github-token input"),
-                          (env.get("GITHUB_TOKEN"), "GITHUB_TOKEN"), (env.get("GH_TOKEN"), "GH_TOKEN")):
-        if value and value.strip():
-            register_secret(value.strip())
-            return Token(value.strip(), source)
-    return None
-
-
 def reads_checkout(settings, config_input: str | None) -> bool:
     """Whether these settings take anything from the files of the workspace."""
     from_file = any(o not in ("flag", "env", "default") for o in settings.origins.values())
     return bool(config_input or from_file or settings.style or settings.templates)
-
-
-def fetch_pull(client: GitHubClient, ref: PRRef) -> dict:
-    path = f"/repos/{ref.full_name}/pulls/{ref.number}"
-    return client.call(f"fetching {ref}", lambda: client.requester.requestJsonAndCheck("GET", path)[1],
-                       target=str(ref))
 
 
 def finish_skip(env: ActionEnv, decision: Decision) -> None:
@@ -104,7 +80,10 @@ def action_cmd(verbose):
     """
     env = ActionEnv.from_env(os.environ, Path.cwd())
     inputs = env.inputs
-    token = github_token(inputs, os.environ)  # registered with the redaction before any log line
+    # the github-token input, else GITHUB_TOKEN / GH_TOKEN; never `gh auth token` (on a workstation
+    # runner that would be its owner's personal login); registered with the redaction at once
+    token = discover_token(os.environ, gh=None, given=inputs.get("github-token"),
+                           given_source="the github-token input")
     flags = parse_extra_args(inputs.get("extra-args", ""))
     verbose = bool(flags.pop("verbose", False) or verbose or env.debug)
     setup_logging(verbose)
@@ -127,7 +106,8 @@ def action_cmd(verbose):
                           "github.token) or GITHUB_TOKEN")
     owner, name = decision.repo.split("/")
     ref = PRRef(owner, name, decision.number)
-    client = make_github_client(settings, env.api_url, ref, post=post, env={}, token=token)
+    request = GITHUB.open(ref, settings, post=post, url=env.api_url, env={}, token=token)
+    client = request.client
     if decision.pull is None:  # a /review comment: the payload has no PR details
         decision = decide_pull(decision, fetch_pull(client, ref), drafts=settings.review_drafts,
                                closed=settings.review_closed)
@@ -145,10 +125,16 @@ def action_cmd(verbose):
     notice(decision.notice)
 
     style_root = None if head_checkout else make_style_root(settings, env.workspace)  # the base checkout's rules
-    diff_input, result, report_context = review_cli.review_source(make_pr_source(client, ref), settings, verbose,
-                                                              style_base=env.workspace, style_root=style_root)
+    progress = make_progress()
+    try:
+        reviewed = review_source(request.source(), settings, verbose=verbose, style_base=env.workspace,
+                                 style_root=style_root, observer=progress)
+    finally:
+        if progress:
+            progress.close()
+    result = reviewed.review
     report = env.report_path(ref.number)
-    write_report(render(result, "markdown", report_context), report)
+    write_report(render(result, "markdown", reviewed.context), report)
     click.echo(f"report written to {report}", err=True)
 
     failure, footer, annotate = None, "", True
@@ -158,8 +144,8 @@ def action_cmd(verbose):
         footer = "not posted (post: false)"
     else:
         try:
-            posted = make_github_sink(client, settings, diff_input.text).publish(result)
-            review_cli.echo_post(posted, diff_input.label)
+            posted = post_review(request, settings, reviewed)
+            echo_post(posted, reviewed.diff.label)
             footer, annotate = posted_line(posted), False
         except GitHubError as exc:
             if getattr(exc, "status", None) != 403:

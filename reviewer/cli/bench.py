@@ -12,8 +12,8 @@ from ..models import resolve
 from ..sources.local import PatchFile
 from ..style import load_style
 from .common import guarded, setup_logging
-from .review import model_options, settings_from
-from .wiring import make_templates, review_options
+from ..wiring import make_templates, review_options
+from .options import model_options, settings_from
 
 DEFAULT_DIFF = Path(__file__).resolve().parents[2] / "examples" / "demo.diff"
 

@@ -25,8 +25,8 @@ from ..pipeline import run_review
 from ..sinks.report import write_report
 from ..style import load_style
 from .common import guarded, setup_logging
-from .review import model_options
-from .wiring import make_backend, make_cache, make_style_root, make_templates, review_options
+from ..wiring import make_backend, make_cache, make_style_root, make_templates, review_options
+from .options import model_options
 
 TIMINGS = "timings.json"
 

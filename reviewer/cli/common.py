@@ -89,3 +89,34 @@ def setup_logging(verbose: bool) -> None:
     for name in ("llama-cpp-python", "urllib3", "github"):
         logging.getLogger(name).setLevel(logging.DEBUG if verbose else logging.ERROR)
     install_redaction()
+
+
+def echo_post(posted, label: str) -> None:
+    """One or two lines on stderr: what the run put on the pull request."""
+    already = f", {posted.duplicates} already on the PR" if posted.duplicates else ""
+    if posted.event is None:
+        click.echo(f"nothing new to post on {label}{already}", err=True)
+    else:
+        body = f", {posted.in_body} in the review body" if posted.in_body else ""
+        refused = f" ({posted.rejected} could not be placed on the diff)" if posted.rejected else ""
+        note = " (GitHub allows no verdict on your own PR)" if posted.downgraded else ""
+        click.echo(f"posted a {posted.event} review{note} on {label}: {posted.inline} inline comment"
+                   f"{'s' if posted.inline != 1 else ''}{body}{refused}{already}: {posted.review_url}", err=True)
+    click.echo(f"summary comment {posted.summary}: {posted.summary_url}", err=True)
+
+
+def echo_gitlab_post(posted, label: str) -> None:
+    """One or two lines on stderr: what the run put on the merge request."""
+    already = f", {posted.duplicates} already on the merge request" if posted.duplicates else ""
+    refused = f" ({posted.rejected} could not be placed on the diff)" if posted.rejected else ""
+    note = f", {posted.in_note} in the summary note{refused}" if posted.in_note else ""
+    click.echo(f"posted {posted.discussions} discussion{'s' if posted.discussions != 1 else ''} on {label}"
+               f"{note}{already}", err=True)
+    click.echo(f"summary note {posted.summary}: {posted.summary_url}", err=True)
+
+
+ECHO_POSTED = {"github": echo_post, "gitlab": echo_gitlab_post}  # each host's account of a post
+
+
+def echo_posted(host: str, posted, label: str) -> None:
+    ECHO_POSTED[host](posted, label)

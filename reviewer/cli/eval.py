@@ -13,8 +13,9 @@ from ..eval import CaseResult, SetScore, evaluate, summary_table
 from ..pipeline import run_review
 from ..style import load_style
 from .common import guarded, setup_logging
-from .review import model_options, settings_from
-from .wiring import make_backend, make_cache, make_templates, review_options
+from .. import wiring
+from ..wiring import make_cache, make_templates, review_options
+from .options import model_options, settings_from
 
 
 @click.command("eval")
@@ -31,7 +32,7 @@ def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
     templates = make_templates(settings)
     style = load_style(settings.style, templates)
     cache = make_cache(settings)
-    backend, model_label = make_backend(settings, cache, verbose)
+    backend, model_label = wiring.make_backend(settings, cache, verbose)
     options = review_options(settings)
 
     def review_fn(diff):

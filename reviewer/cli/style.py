@@ -11,9 +11,10 @@ from ..chunk import language_of
 from ..config import load_settings
 from ..errors import InputError
 from ..style import DEFAULT_SOURCE, STYLE_SHARE, StyleGuide, load_style, render
-from ..style.learn import check_names, draft_style, fetch_review_comments
+from .. import hosts
+from ..style.learn import draft_style
+from ..wiring import make_style_root, make_templates
 from .common import EXIT_CODES_HELP, guarded, setup_logging
-from .wiring import make_github_client, make_style_root, make_templates
 
 
 @click.group("style")
@@ -110,17 +111,18 @@ def learn_cmd(repo, login, output, force, limit, max_pages, min_count, github_ur
       reviewer style learn ggml-org/llama.cpp --reviewer ggerganov -o style.draft.md
     """
     setup_logging(verbose)
-    check_names(repo, login)
+    host = hosts.get(hosts.DEFAULT_HOST)
+    host.check_names(repo, login)
     if output is not None and output.exists() and not force:
         raise InputError(f"{output} exists", hint="choose another --output, or add --force")
     settings = load_settings({})
-    client = make_github_client(settings, github_url, None, post=False)
+    client = host.connect(settings, None, post=False, url=github_url)
 
     def progress(page: int, scanned: int, matched: int) -> None:
         if page % 10 == 0:
             click.echo(f"read {scanned} comments ({page} pages), {matched} by {login}", err=True)
 
-    fetched = fetch_review_comments(client, repo, login, limit=limit, max_pages=max_pages, on_page=progress)
+    fetched = host.review_comments(client, repo, login, limit=limit, max_pages=max_pages, on_page=progress)
     if not fetched.comments:
         raise InputError(f"no review comments by {login} in the {fetched.scanned} comments read from {repo}",
                          hint="check the login, or read more with --max-pages")

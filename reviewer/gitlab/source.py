@@ -16,7 +16,7 @@ from urllib.parse import quote
 from gitlab.exceptions import GitlabHttpError
 
 from ..errors import GitLabError
-from ..sources.github import untrusted
+from ..sanitize import untrusted
 from ..types import DiffInput, PullRequest, Skipped
 from .client import GitLabClient
 from .ref import MRRef

@@ -75,3 +75,16 @@ class GitRange:
             message = decode(out.stderr).strip().splitlines()
             raise InputError(f"git diff {self.spec} failed: {message[0] if message else 'exit ' + str(out.returncode)}")
         return DiffInput(text=decode(out.stdout), label=self.spec)
+
+
+def checkout_is_head(workspace: Path, head_sha: str | None) -> bool:
+    """True when the checkout in ``workspace`` is the PR's head or its merge commit (what
+    actions/checkout fetches by default on pull_request): its files are the PR author's."""
+    if not head_sha:
+        return False
+    try:
+        out = subprocess.run(["git", "rev-list", "--parents", "-n", "1", "HEAD"], cwd=workspace,
+                             capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return out.returncode == 0 and head_sha in out.stdout.split()

@@ -21,9 +21,9 @@ from typing import Any
 from ..anchor import DiffIndex
 from ..diffparse import parse_diff
 from ..errors import GitHubError, PostError
-from ..github_client import GitHubClient, UnprocessableError
 from ..types import Comment, PullRequest, Review
-from . import github_format as F
+from . import format as F
+from .client import GitHubClient, UnprocessableError
 
 @dataclass(frozen=True)
 class PostResult:

@@ -2,28 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
-from ..backends.base import Backend
-from ..cache import ResultCache
-from ..config import Settings, repo_root
-from ..errors import GitHubError, GitLabError, InputError
-from ..github_client import GitHubClient, PRRef, Token, api_base_url, discover_token, web_host
-from ..gitlab import (GitLabClient, GitLabRefRoot, GitLabReviewSink, MergeRequestSource, MRRef, discover_gitlab_token,
-                      mr_ref_from_ci, parse_mr_ref)
-from ..models import cache_dir, lookup, resolve
-from ..pipeline import ReviewOptions
-from ..prompt import Templates
-from ..sources import DiffSource
-from ..sinks.github import GitHubReviewSink
-from ..sources.github import PullRequestSource
-from ..sources.local import GitRange, PatchFile, Stdin
-from ..style import DirectoryRoot, GitRefRoot, StyleRoot
+from .backends.base import Backend
+from .cache import ResultCache
+from .config import Settings, repo_root
+from .errors import InputError
+from .models import cache_dir, lookup, resolve
+from .pipeline import ReviewOptions
+from .prompt import Templates
+from .sources import DiffSource
+from .sources.local import GitRange, PatchFile, Stdin
+from .style import DirectoryRoot, GitRefRoot, StyleRoot
 
 
 def make_cache(settings: Settings) -> ResultCache | None:
@@ -75,14 +67,14 @@ class LazyBackend:
 def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
     """The model backend (made on first use) and a label for the report."""
     if settings.backend == "openai":
-        from ..backends.openai import OpenAIBackend, OpenAIOptions
+        from .backends.openai import OpenAIBackend, OpenAIOptions
 
         assert settings.base_url
         model = settings.model if settings.origins.get("model") != "default" else ""
         options = OpenAIOptions(settings.base_url, model=model, api_key=settings.api_key, temperature=settings.temperature)
         return OpenAIBackend(options), f"{model or 'server default'} @ {settings.base_url}"
     def load() -> Backend:
-        from ..backends.llama import LlamaBackend, LlamaOptions
+        from .backends.llama import LlamaBackend, LlamaOptions
 
         path, spec = resolve(settings.model, progress)
         if spec is not None:
@@ -141,29 +133,6 @@ def make_local_source(diff: str | None, git: str | None, cwd: Path) -> DiffSourc
     raise InputError("nothing to review: give --diff PATH, --diff - (stdin), --git RANGE or a pull request (owner/repo#N)")
 
 
-def make_github_client(settings: Settings, github_url: str | None, ref: PRRef | None, *, post: bool,
-                       env: Mapping[str, str] | None = None, token: Token | None = None) -> GitHubClient:
-    """Token (``token`` when given, else GITHUB_TOKEN, GH_TOKEN, `gh auth token`) and API URL
-    (--github-url, GITHUB_API_URL)."""
-    env = os.environ if env is None else env
-    api = api_base_url(github_url, env, ref)
-    token = token if token is not None else discover_token(env, host=web_host(api))
-    if token is None and post:
-        raise GitHubError("--post needs a GitHub token",
-                          hint="set GITHUB_TOKEN or GH_TOKEN, or log in with `gh auth login`")
-    return GitHubClient(api, token, max_wait=settings.github_max_wait, write_pause=settings.github_write_pause,
-                        timeout=settings.github_timeout)
-
-
-def make_pr_source(client: GitHubClient, ref: PRRef) -> PullRequestSource:
-    return PullRequestSource(client, ref)
-
-
-def make_github_sink(client: GitHubClient, settings: Settings, diff_text: str) -> GitHubReviewSink:
-    return GitHubReviewSink(client, diff_text, max_comments=settings.max_comments,
-                            review_event=settings.review_event, inline_notes=settings.inline_notes)
-
-
 def range_base(spec: str) -> str:
     """The base side of a git range: ``A`` of ``A..B`` and ``A...B`` (``HEAD`` when empty), or ``REF``."""
     spec = spec.strip()
@@ -174,7 +143,7 @@ def range_base(spec: str) -> str:
 
 
 def is_checkout_of(top: Path, repo: str) -> bool:
-    """Whether a remote of the git work tree ``top`` is the GitHub repository ``owner/name``."""
+    """Whether a remote of the git work tree ``top`` is the host's repository ``owner/name``."""
     try:
         out = subprocess.run(["git", "remote", "-v"], cwd=top, capture_output=True, text=True, timeout=10)
     except (OSError, subprocess.TimeoutExpired):
@@ -198,38 +167,3 @@ def make_style_root(settings: Settings, cwd: Path, *, git_range: str | None = No
     if pr_repo is not None and not is_checkout_of(top, pr_repo):
         return None
     return DirectoryRoot(top)
-
-
-@dataclass
-class GitLabTarget:
-    """A merge request to review: its client, its reference and its diff source."""
-
-    client: GitLabClient
-    ref: MRRef
-    source: MergeRequestSource
-
-    def style_root(self, settings: Settings) -> StyleRoot | None:
-        """The target branch's rules, read through the API (never the MR's source branch)."""
-        if settings.style or not settings.discover_style:
-            return None
-        source = self.source
-        return GitLabRefRoot(self.client, self.ref.project, lambda: source.diff_refs.get("base_sha", ""),
-                             lambda: source.changed_paths)
-
-    def sink(self, settings: Settings, diff_text: str) -> GitLabReviewSink:
-        return GitLabReviewSink(self.client, self.ref, diff_text, self.source.diff_refs,
-                                max_comments=settings.max_comments, inline_notes=settings.inline_notes)
-
-
-def make_gitlab_target(settings: Settings, target: str | None, gitlab_url: str | None, *, post: bool,
-                       env: Mapping[str, str] | None = None) -> GitLabTarget:
-    """``GROUP/PROJECT!IID``, a merge request URL, or (no target) GitLab CI's merge request;
-    the token from GITLAB_TOKEN, else CI_JOB_TOKEN."""
-    env = os.environ if env is None else env
-    ref = parse_mr_ref(target, gitlab_url, env) if target is not None else mr_ref_from_ci(gitlab_url, env)
-    token = discover_gitlab_token(env)
-    if token is None and post:
-        raise GitLabError("--post needs a GitLab token", hint="set GITLAB_TOKEN (an access token with the api scope)")
-    client = GitLabClient(ref.url, token, max_wait=settings.github_max_wait, timeout=settings.github_timeout,
-                          write_pause=settings.github_write_pause)
-    return GitLabTarget(client, ref, MergeRequestSource(client, ref))

@@ -1,5 +1,4 @@
-"""GitHub access: pull-request references, the token, the API URL, and one PyGithub client
-whose every call goes through a bounded retry policy and ends in a one-line GitHubError.
+"""GitHub access: the token, and one PyGithub client whose every call goes through a bounded retry policy and ends in a one-line GitHubError.
 
 PyGithub's own retries are off (``retry=None``): waiting is decided here, so that
 ``Retry-After`` and ``X-RateLimit-Reset`` are honoured and the total wait of a call has
@@ -11,34 +10,26 @@ from __future__ import annotations
 import email.utils
 import logging
 import os
-import re
 import shutil
 import subprocess
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
-from urllib.parse import urlsplit
 
 import requests
 from github import Auth, Github, GithubException
 
-from .errors import GitHubError, InputError, PostError
-from .logs import redact, register_secret
+from ..errors import GitHubError, PostError
+from ..logs import redact, register_secret
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
-DEFAULT_API = "https://api.github.com"
 TOKEN_VARS = ("GITHUB_TOKEN", "GH_TOKEN")
 # without a hint from GitHub, a secondary rate limit is waited out for a minute (GitHub's advice)
 SECONDARY_DEFAULT_WAIT = 60.0
 MAX_ATTEMPTS = 6
-
-_OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})"
-_REPO = r"[A-Za-z0-9._-]{1,100}"
-_SHORT_REF = re.compile(rf"^(?P<owner>{_OWNER})/(?P<repo>{_REPO})#(?P<number>[0-9]{{1,9}})$")
-_URL_PATH = re.compile(rf"^/(?P<owner>{_OWNER})/(?P<repo>{_REPO})/pulls?/(?P<number>[0-9]{{1,9}})(?:/.*)?$")
 
 
 class UnprocessableError(PostError):
@@ -50,69 +41,22 @@ class UnprocessableError(PostError):
 
 
 @dataclass(frozen=True)
-class PRRef:
-    owner: str
-    repo: str
-    number: int
-    host: str | None = None  # the web host, when the reference was a URL
-
-    @property
-    def full_name(self) -> str:
-        return f"{self.owner}/{self.repo}"
-
-    def __str__(self) -> str:
-        return f"{self.full_name}#{self.number}"
-
-
-def parse_pr_ref(text: str) -> PRRef:
-    """``owner/repo#123`` or a pull request's URL (github.com or a GitHub Enterprise host)."""
-    text = text.strip()
-    m = _SHORT_REF.match(text)
-    if m is None and "://" in text:
-        parts = urlsplit(text)
-        m = _URL_PATH.match(parts.path) if parts.scheme in ("http", "https") and parts.hostname else None
-        host = parts.netloc if m else None
-    else:
-        host = None
-    if m is None or m["repo"] in (".", "..") or int(m["number"]) < 1:
-        raise InputError(f"not a pull request reference: {text!r}",
-                         hint="use OWNER/REPO#NUMBER or https://github.com/OWNER/REPO/pull/NUMBER")
-    return PRRef(m["owner"], m["repo"].removesuffix(".git"), int(m["number"]), host)
-
-
-def api_base_url(flag: str | None, env: Mapping[str, str], ref: PRRef | None = None) -> str:
-    """--github-url, else GITHUB_API_URL, else https://HOST/api/v3 for a GitHub Enterprise PR URL,
-    else api.github.com."""
-    url = flag or env.get("GITHUB_API_URL") or ""
-    if not url and ref is not None and ref.host and ref.host.lower() not in ("github.com", "www.github.com"):
-        url = f"https://{ref.host}/api/v3"
-    url = (url or DEFAULT_API).rstrip("/")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"invalid GitHub API URL {url!r}", hint="e.g. https://api.github.com or https://HOST/api/v3")
-    return url
-
-
-def web_host(api_url: str) -> str:
-    host = urlsplit(api_url).netloc
-    return "github.com" if host == "api.github.com" else host
-
-
-@dataclass(frozen=True)
 class Token:
     value: str = field(repr=False)
     source: str  # GITHUB_TOKEN, GH_TOKEN or `gh auth token`
 
 
 def discover_token(env: Mapping[str, str] | None = None, host: str = "github.com",
-                   gh: str | None = "gh", timeout: float = 10.0) -> Token | None:
-    """GITHUB_TOKEN, then GH_TOKEN, then `gh auth token`; registered with the log redaction."""
+                   gh: str | None = "gh", timeout: float = 10.0, given: str | None = None,
+                   given_source: str = "") -> Token | None:
+    """``given`` (a token handed over explicitly, e.g. an Action input, named ``given_source``),
+    then GITHUB_TOKEN, then GH_TOKEN, then `gh auth token` (unless ``gh`` is None); registered
+    with the log redaction."""
     env = os.environ if env is None else env
-    token = None
+    token = Token(given.strip(), given_source) if given and given.strip() else None
     for name in TOKEN_VARS:
-        if env.get(name, "").strip():
+        if token is None and env.get(name, "").strip():
             token = Token(env[name].strip(), name)
-            break
     if token is None and gh is not None and shutil.which(gh):
         try:
             out = subprocess.run([gh, "auth", "token", "--hostname", host], capture_output=True, text=True,

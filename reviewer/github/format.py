@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_github
 from ..types import SEVERITY_RANK, Comment, PullRequest, Review
-from .report import line_url, where
+from ..sinks.report import line_url, where
 
 FP_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX) + r"fp=([0-9a-f]{16}) -->")
 SUMMARY_MARKER = f"<!-- {MARKER_PREFIX}summary -->"

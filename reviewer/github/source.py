@@ -8,30 +8,23 @@ head SHA is pinned: the PR is read again after the diff, and a push in between r
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass
 from typing import Any
 
 from github.Requester import Requester
 
 from ..errors import GitHubError
-from ..github_client import GitHubClient, PRRef
+from ..sanitize import untrusted
 from ..types import DiffInput, PullRequest, Skipped
+from .client import GitHubClient
+from .ref import PRRef
 
 DIFF_MEDIA_TYPE = "application/vnd.github.v3.diff"
 MAX_LISTED_FILES = 3000  # GitHub's files list stops there
-_HTML_COMMENT = re.compile(r"<!--.*?(-->|$)", re.S)
-_PROMPT_TAGS = re.compile(r"</?\s*untrusted-[a-z-]*\s*>", re.I)
 
 
 class DiffTooLarge(Exception):
     """The diff media type is not available for this PR (406 too_large, or not_available)."""
-
-
-def untrusted(text: str | None, limit: int) -> str:
-    """PR-author text for the prompt: no hidden HTML comments, no forged prompt delimiters."""
-    text = _PROMPT_TAGS.sub("", _HTML_COMMENT.sub("", text or "")).replace("\x00", "").strip()
-    return text[:limit]
 
 
 def _quote(name: str) -> str:
@@ -66,6 +59,16 @@ def skip_reason(f: Any) -> str:
     return "no patch from GitHub (binary or too large)"
 
 
+def pull_json(client: GitHubClient, ref: PRRef) -> dict[str, Any]:
+    """The pull request's JSON (one request, no retry of its own: run it under ``client.call``)."""
+    return client.requester.requestJsonAndCheck("GET", f"/repos/{ref.full_name}/pulls/{ref.number}")[1]
+
+
+def fetch_pull(client: GitHubClient, ref: PRRef) -> dict[str, Any]:
+    """The pull request's JSON, under the client's retry policy."""
+    return client.call(f"fetching {ref}", lambda: pull_json(client, ref), target=str(ref))
+
+
 @dataclass
 class PullRequestSource:
     client: GitHubClient
@@ -90,7 +93,7 @@ class PullRequestSource:
         return f"/repos/{self.ref.full_name}/pulls/{self.ref.number}"
 
     def _pull_json(self) -> dict[str, Any]:
-        return self.client.requester.requestJsonAndCheck("GET", self._path)[1]
+        return pull_json(self.client, self.ref)
 
     def _diff(self) -> str:
         status, headers, body = self.client.requester.requestJson("GET", self._path,

@@ -1,37 +1,31 @@
-"""GitHub Actions glue for ``reviewer action``: what the runner hands over, and what goes back.
+"""GitHub Actions glue for ``reviewer action``: what the runner hands over, and what to do with it.
 
 - ``ActionEnv``: GitHub Actions' own variables (``GITHUB_*``) and the action's inputs
   (``INPUT_*``, upper-cased with hyphens kept, as GitHub names them), read once.
 - ``decide``: an event and its payload become a plain ``Decision``: review which PR, or skip
   with which notice. The payload is untrusted text: only numbers, logins, SHAs, repository
   names and GitHub's own enums are read from it, never a title or a body into a message.
-- The job summary (kept under GitHub's 1 MiB per step), step outputs in the multiline-safe
-  ``name<<DELIMITER`` syntax, and ``::warning`` annotation lines escaped per GitHub's
-  workflow-command rules.
 
-Nothing here prints: the command (reviewer/cli/action.py) does.
+What goes back to the runner (summary, outputs, annotations) is in ``workflow.py``. Nothing here
+prints: the command (reviewer/cli/action.py) does.
 """
 
 from __future__ import annotations
 
 import json
 import re
-import secrets
-import subprocess
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .errors import InputError
-from .types import Comment, Note, Review
+from ..errors import InputError
+from .ref import FULL_NAME, LOGIN
 
 PULL_REQUEST_ACTIONS = ("opened", "synchronize", "reopened", "ready_for_review")
 TRUSTED_ASSOCIATIONS = ("OWNER", "MEMBER", "COLLABORATOR")
 COMMAND = "/review"
-SUMMARY_LIMIT = 1024 * 1024  # GitHub refuses a step summary above 1 MiB
-TRUNCATED = "\n\n> **The report was cut here**: the job summary is limited to 1 MiB. Full report: `{path}`.\n"
 # action inputs that are settings (reviewer/config.py decides their precedence, as flags)
 INPUT_SETTINGS = {
     "model": "model",
@@ -41,8 +35,7 @@ INPUT_SETTINGS = {
     "review-drafts": "review_drafts",
     "review-closed": "review_closed",
 }
-_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$")
-_REPO = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$")
+_LOGIN, _REPO = LOGIN, FULL_NAME
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 
 
@@ -239,92 +232,3 @@ def decide_pull(decision: Decision, pull: Mapping[str, Any], *, drafts: bool, cl
     notice = " ".join(x for x in (trigger, decision.notice) if x)
     return replace(decision, notice=f"{notice}: reviewing {decision.repo}#{number}", pull=pull, fork=fork,
                    head_sha=sha)
-
-
-def checkout_is_head(workspace: Path, head_sha: str | None) -> bool:
-    """True when the checkout in ``workspace`` is the PR's head or its merge commit (what
-    actions/checkout fetches by default on pull_request): its files are the PR author's."""
-    if not head_sha:
-        return False
-    try:
-        out = subprocess.run(["git", "rev-list", "--parents", "-n", "1", "HEAD"], cwd=workspace,
-                             capture_output=True, text=True, timeout=10)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return out.returncode == 0 and head_sha in out.stdout.split()
-
-
-# -- what goes back to the runner ---------------------------------------------------------------
-def escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def escape_property(text: str) -> str:
-    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def command(name: str, message: str, **props: str | int | None) -> str:
-    """One workflow command line, e.g. ``::warning file=a.py,line=3,title=x::message``."""
-    given = ",".join(f"{k}={escape_property(str(v))}" for k, v in props.items() if v is not None)
-    return f"::{name}{' ' + given if given else ''}::{escape_data(message)}"
-
-
-def annotation(finding: Comment | Note) -> str:
-    line = getattr(finding, "line", None)
-    start = getattr(finding, "start_line", None)
-    if getattr(finding, "side", "RIGHT") == "LEFT":  # a line of the old file: no line in the checkout
-        line = start = None
-    return command("warning", finding.body, file=finding.path, line=start if start is not None else line,
-                   endLine=line if start is not None else None, title=f"reviewer ({finding.severity})")
-
-
-def annotations(review: Review, limit: int) -> list[str]:
-    findings: list[Comment | Note] = [*review.comments, *review.notes]
-    return [annotation(f) for f in findings[:limit]]
-
-
-def fit_summary(text: str, footer: str, *, path: Path | str, used: int = 0, limit: int = SUMMARY_LIMIT) -> str:
-    """``text`` + ``footer`` in at most ``limit - used`` UTF-8 bytes; the text is cut at a line
-    boundary (with a note naming ``path``) when it is too long."""
-    room = limit - used - len(footer.encode())
-    if len(text.encode()) <= room:
-        return text + footer
-    note = TRUNCATED.format(path=path)
-    room -= len(note.encode())
-    if room <= 0:
-        return ""
-    cut = text.encode()[:room].decode("utf-8", errors="ignore")
-    if "\n" in cut:
-        cut = cut[: cut.rindex("\n")]
-    return cut + note + footer
-
-
-def append_summary(path: Path, text: str, footer: str = "", *, report: Path | str = "") -> int:
-    """Append to the job summary file; returns the bytes written."""
-    used = path.stat().st_size if path.exists() else 0
-    body = fit_summary(text, footer, path=report, used=used)
-    try:
-        with path.open("a", encoding="utf-8") as f:
-            f.write(body)
-    except OSError as exc:
-        raise InputError(f"cannot write the job summary {path}: {exc.strerror}") from None
-    return len(body.encode())
-
-
-def output_block(values: Mapping[str, str]) -> str:
-    """Step outputs in GitHub's ``name<<DELIMITER`` syntax, safe for any value."""
-    parts = []
-    for name, value in values.items():
-        delimiter = f"ghadelimiter_{secrets.token_hex(8)}"
-        while delimiter in value:  # pragma: no cover - 64 random bits
-            delimiter = f"ghadelimiter_{secrets.token_hex(8)}"
-        parts.append(f"{name}<<{delimiter}\n{value}\n{delimiter}\n")
-    return "".join(parts)
-
-
-def write_outputs(path: Path, values: Mapping[str, str]) -> None:
-    try:
-        with path.open("a", encoding="utf-8") as f:
-            f.write(output_block(values))
-    except OSError as exc:
-        raise InputError(f"cannot write the step outputs {path}: {exc.strerror}") from None

@@ -1,0 +1,55 @@
+"""The use cases that more than one command runs (``reviewer review``, ``reviewer action``):
+review a diff source on the configured model, and post a finished review to its host.
+
+Nothing here prints: the commands render what these return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .formats import ReportContext
+from .hosts import Target
+from .pipeline import Observer, run_review
+from .sources import DiffSource
+from .sources.local import checkout_is_head
+from .style import DirectoryRoot, StyleRoot, load_style
+from .types import DiffInput, Review
+from . import wiring
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    diff: DiffInput  # what was fetched
+    review: Review
+    context: ReportContext  # what the report formats need: the templates, the diff, the style guide
+
+
+def review_source(source: DiffSource, settings: Settings, *, verbose: bool = False, style_base: Path | None = None,
+                  style_root: StyleRoot | None = None, observer: Observer | None = None) -> Reviewed:
+    """Fetch a diff source and review it on the configured model. ``style_root``: where to
+    discover the repository's rules (``wiring.make_style_root``); a work tree checked out at
+    the pull request's head is never read."""
+    diff_input = source.fetch()
+    templates = wiring.make_templates(settings)
+    pr = diff_input.pr
+    if isinstance(style_root, DirectoryRoot) and pr is not None and checkout_is_head(style_root.path, pr.head_sha):
+        style_root = None  # the work tree is the pull request's own code
+    style = load_style(settings.style, templates, base=style_base, root=style_root)
+    cache = wiring.make_cache(settings)
+    backend, model_label = wiring.make_backend(settings, cache, verbose)  # a module attribute: tests swap it
+    try:
+        result = run_review(diff_input, backend=backend, templates=templates, style=style,
+                            options=wiring.review_options(settings), cache=cache, observer=observer,
+                            model_name=model_label)
+    finally:
+        backend.close()
+    return Reviewed(diff_input, result, ReportContext(templates, diff_input.text, style))
+
+
+def post_review(request: Target, settings: Settings, reviewed: Reviewed) -> Any:
+    """Publish ``reviewed`` on its pull (merge) request; returns the host's account of it."""
+    return request.sink(settings, reviewed.diff.text).publish(reviewed.review)
