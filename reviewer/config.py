@@ -16,7 +16,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from .errors import ConfigError
 from .formats import FORMAT_NAMES
@@ -32,6 +32,7 @@ if sys.version_info >= (3, 11):
 else:  # pragma: no cover
     import tomli as tomllib
 
+T = TypeVar("T")
 ENV_PREFIX = "REVIEWER_"
 CONFIG_FILE = ".reviewer.toml"
 
@@ -94,7 +95,15 @@ class Settings:
     origins: Mapping[str, str] = field(default_factory=dict, compare=False, repr=False)
 
 
+DEFAULTS = Settings()  # the one default of each setting; the library's options classes take theirs from here
 _FIELDS = {f.name: f for f in fields(Settings) if f.name != "origins"}
+
+
+def options_from(cls: type[T], settings: Settings, **extra: Any) -> T:
+    """An options dataclass ``cls`` (``ReviewOptions``, ``LlamaOptions``...) built from the
+    settings of the same names; ``extra`` gives its fields that are not settings (or overrides)."""
+    names = [f.name for f in fields(cls) if f.init and f.name in _FIELDS and f.name not in extra]  # type: ignore[arg-type]
+    return cls(**{name: getattr(settings, name) for name in names}, **extra)
 # Secrets are taken from flags and the environment only: a config file is committed.
 _NOT_IN_FILE = {"api_key"}
 

@@ -14,7 +14,7 @@ from typing import Protocol
 from .backends.base import Backend
 from .cache import ResultCache
 from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, make_chunks, select_files
-from .config import VERIFY_THRESHOLD
+from .config import DEFAULTS
 from .diffparse import parse_diff
 from .passes import Pass
 from .passes.draft import ChunkResult, Drafter
@@ -42,26 +42,27 @@ class Observer(Protocol):
 
 @dataclass(frozen=True)
 class ReviewOptions:
-    context: int = 8192
-    chunk_tokens: int = 1536
-    max_tokens: int = 768
-    comments_per_chunk: int = 4
-    ignore: Sequence[str] = ()
-    jobs: int = 1
-    answer_settings: dict | None = None
-    verify: bool = False
-    verify_threshold: float = VERIFY_THRESHOLD
-    confirm: bool = False
-    verify_context: str = "hunk"  # "chunk": the judge sees the draft's chunk listing too
-    verify_judge: str = "pairwise"
-    verify_guidance: bool = True  # the language's checklist (templates/guidance/) for the judge
-    min_severity: str = "note"  # findings below it are left out of the review (kept in Review.left_out)
-    noise_filter: bool = True  # comments that are not findings (passes/noise.py) become notes
-    explain: bool = True  # a hunk the judge condemns gets its comment written from the contrast
-    judge_fix: bool = True  # a finding stands only when the judge prefers the code with its fix
-    # each chunk of a file is shown with the file's other chunks (up to this many tokens of
-    # listing) in front of it: one shared prefix per file, evaluated once; 0: each chunk alone
-    file_context: int = 4096  # "shared": the versions shown once, the answer labels swapped
+    """The settings a review runs with; each default is the setting's own (reviewer/config.py,
+    where each is described), and ``config.options_from`` builds one from the settings."""
+
+    context: int = DEFAULTS.context
+    chunk_tokens: int = DEFAULTS.chunk_tokens
+    max_tokens: int = DEFAULTS.max_tokens
+    comments_per_chunk: int = DEFAULTS.comments_per_chunk
+    ignore: Sequence[str] = DEFAULTS.ignore
+    jobs: int = DEFAULTS.jobs
+    temperature: float = DEFAULTS.temperature  # part of each draft's cache key
+    verify: bool = DEFAULTS.verify
+    verify_threshold: float = DEFAULTS.verify_threshold
+    confirm: bool = DEFAULTS.confirm
+    verify_context: str = DEFAULTS.verify_context
+    verify_judge: str = DEFAULTS.verify_judge
+    verify_guidance: bool = DEFAULTS.verify_guidance
+    min_severity: str = DEFAULTS.min_severity  # findings below it are kept in Review.left_out
+    noise_filter: bool = DEFAULTS.noise_filter
+    explain: bool = DEFAULTS.explain
+    judge_fix: bool = DEFAULTS.judge_fix
+    file_context: int = DEFAULTS.file_context
 
 
 def merge_duplicates(comments: Sequence[Comment]) -> list[Comment]:
@@ -94,7 +95,7 @@ def _norm(text: str) -> str:
 
 
 def summarize(templates: Templates, files, comments, notes, failed, skipped, stats, pr_checks=(),
-              left_out=(), min_severity="note") -> str:
+              left_out=(), min_severity=DEFAULTS.min_severity) -> str:
     counts = [(s, n) for s in ("error", "warning", "note") if (n := sum(1 for c in comments if c.severity == s))]
     return templates.render(
         "summary.j2", files=files, comments=comments, notes=notes, failed=failed, skipped=skipped,
@@ -130,7 +131,7 @@ def run_review(
 
     drafter = Drafter(
         backend, templates, system_prompt, max_items=options.comments_per_chunk,
-        max_tokens=options.max_tokens, cache=cache, answer_settings=options.answer_settings,
+        max_tokens=options.max_tokens, cache=cache, answer_settings={"temperature": options.temperature},
         path_rules=applied.path_rules, windows=windows,
     )
     if chunks:

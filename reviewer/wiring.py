@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .backends.base import Backend
 from .cache import ResultCache
-from .config import Settings, repo_root
+from .config import Settings, options_from, repo_root
 from .errors import InputError
 from .models import cache_dir, lookup, resolve
 from .pipeline import ReviewOptions
@@ -71,7 +71,7 @@ def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, p
 
         assert settings.base_url
         model = settings.model if settings.origins.get("model") != "default" else ""
-        options = OpenAIOptions(settings.base_url, model=model, api_key=settings.api_key, temperature=settings.temperature)
+        options = options_from(OpenAIOptions, settings, model=model)
         return OpenAIBackend(options), f"{model or 'server default'} @ {settings.base_url}"
     def load() -> Backend:
         from .backends.llama import LlamaBackend, LlamaOptions
@@ -83,15 +83,7 @@ def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, p
             identity = cache.file_sha256(path)
         else:
             identity = None
-        options = LlamaOptions(
-            context=settings.context,
-            threads=settings.threads,
-            gpu_layers=settings.gpu_layers,
-            batch=settings.batch,
-            flash_attn=settings.flash_attn,
-            temperature=settings.temperature,
-            verbose=verbose,
-        )
+        options = options_from(LlamaOptions, settings, verbose=verbose)
         return LlamaBackend(path, options, identity=identity)
 
     spec = lookup(settings.model)
@@ -99,26 +91,7 @@ def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, p
 
 
 def review_options(settings: Settings) -> ReviewOptions:
-    return ReviewOptions(
-        context=settings.context,
-        chunk_tokens=settings.chunk_tokens,
-        max_tokens=settings.max_tokens,
-        comments_per_chunk=settings.comments_per_chunk,
-        ignore=settings.ignore,
-        jobs=settings.jobs,
-        answer_settings={"temperature": settings.temperature},
-        verify=settings.verify,
-        verify_threshold=settings.verify_threshold,
-        confirm=settings.confirm,
-        verify_context=settings.verify_context,
-        verify_judge=settings.verify_judge,
-        verify_guidance=settings.verify_guidance,
-        file_context=settings.file_context,
-        min_severity=settings.min_severity,
-        noise_filter=settings.noise_filter,
-        explain=settings.explain,
-        judge_fix=settings.judge_fix,
-    )
+    return options_from(ReviewOptions, settings)
 
 
 def make_local_source(diff: str | None, git: str | None, cwd: Path) -> DiffSource:

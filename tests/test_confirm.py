@@ -19,7 +19,7 @@ ADDED = "    return total / (len(xs) - 1)"
 def review(answers, cache=None, confirm=True):
     backend = ScriptedBackend(answers)
     r = run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="Use n_ for counts.",
-                   options=ReviewOptions(context=4096, confirm=confirm), cache=cache)
+                   options=ReviewOptions(context=4096, confirm=confirm, min_severity="note"), cache=cache)
     return r, backend
 
 

@@ -65,7 +65,7 @@ def test_post_one_comment_review_that_github_accepts_then_rerun_posts_nothing(gh
         finding(*added[5], "Use a context manager.", "error", suggestion="with open(p) as f:\n    ```x```"),
         finding(*removed[0], "This removed check was needed.", "note"),
     ]
-    result, requests = publish(gh, d, make_review(d, comments))
+    result, requests = publish(gh, d, make_review(d, comments), inline_notes=True)
     assert (result.event, result.inline, result.in_body, result.rejected, result.summary) == ("COMMENT", 3, 0, 0,
                                                                                              "created")
     assert all(q.status < 400 for q in requests)  # GitHub accepted everything: no 4xx in a normal run
@@ -126,7 +126,7 @@ def test_more_than_the_cap_go_into_the_review_body_with_links(gh):
     d = fetched(gh)
     comments = [finding(p, ln, f"Finding {i}.", "error" if i >= 35 else "note") for i, (p, ln) in
                 enumerate(lines(text))][:38]
-    result, requests = publish(gh, d, make_review(d, comments), max_comments=30)
+    result, requests = publish(gh, d, make_review(d, comments), max_comments=30, inline_notes=True)
     assert (result.inline, result.in_body, result.rejected) == (30, 8, 0)
     assert all(q.status < 400 for q in requests)
     posted = gh.review_comments(REPO, 7)

@@ -37,7 +37,8 @@ class Judging(ScriptedBackend):
 
 def review(backend, cache=None, verify=True):
     return run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="",
-                      options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=verify), cache=cache)
+                      options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=verify,
+                                            min_severity="note"), cache=cache)
 
 
 def test_a_finding_on_a_change_the_judge_finds_worse_stays_an_error():
@@ -95,7 +96,8 @@ class SharedJudging(Judging):
 
 def review_shared(backend):
     return run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="",
-                      options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=True, verify_judge="shared"))
+                      options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=True, verify_judge="shared",
+                                           min_severity="note"))
 
 
 @pytest.mark.parametrize("correct, severity", [("return total / len(xs)", "error"),

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..config import DEFAULTS
 from ..errors import ModelCallError, ModelError
 from ..types import Completion
 from .base import Message
@@ -30,12 +31,12 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 @dataclass(frozen=True)
 class LlamaOptions:
-    context: int = 8192
-    threads: int | None = None
-    gpu_layers: int = -1
-    batch: int = 512
-    flash_attn: bool = False
-    temperature: float = 0.0
+    context: int = DEFAULTS.context
+    threads: int | None = DEFAULTS.threads  # None: all cores (default_threads)
+    gpu_layers: int = DEFAULTS.gpu_layers
+    batch: int = DEFAULTS.batch
+    flash_attn: bool = DEFAULTS.flash_attn
+    temperature: float = DEFAULTS.temperature
     seed: int = 0
     verbose: bool = False
     prefix_reuse: bool = True

@@ -12,6 +12,7 @@ from typing import Any
 
 import requests
 
+from ..config import DEFAULTS
 from ..errors import ModelCallError, ModelError
 from ..types import Completion
 from .base import Message
@@ -22,7 +23,7 @@ class OpenAIOptions:
     base_url: str
     model: str = ""
     api_key: str | None = None
-    temperature: float = 0.0
+    temperature: float = DEFAULTS.temperature
     seed: int = 0
     timeout: float = 600.0
     retries: int = 2

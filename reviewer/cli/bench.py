@@ -8,6 +8,7 @@ import click
 
 from ..backends.llama import LlamaOptions
 from ..bench import bench, report_lines
+from ..config import options_from
 from ..models import resolve
 from ..sources.local import PatchFile
 from ..style import load_style
@@ -33,10 +34,7 @@ def bench_cmd(diff, output, config_path, verbose, **flags):
     templates = make_templates(settings)
     style = load_style(settings.style, templates)
     model_path, spec = resolve(settings.model)
-    options = LlamaOptions(
-        context=settings.context, threads=settings.threads, gpu_layers=settings.gpu_layers, batch=settings.batch,
-        flash_attn=settings.flash_attn, temperature=settings.temperature, verbose=verbose,
-    )
+    options = options_from(LlamaOptions, settings, verbose=verbose)
     click.echo(f"benchmarking {path.name} on {spec.name if spec else model_path.name}: three reviews...", err=True)
     result = bench(diff_input, model_path, spec.sha256 if spec else model_path.name, options,
                    review_options(settings), templates, style, spec.name if spec else model_path.name)

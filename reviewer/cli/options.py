@@ -6,22 +6,29 @@ from pathlib import Path
 
 import click
 
-from ..config import load_settings
+from ..config import CHOICES, DEFAULTS, load_settings
+
+
+def choice(name: str) -> click.Choice:
+    """The values a setting takes, from the config's own table."""
+    return click.Choice(CHOICES[name])
 
 
 def model_options(func):
     """Flags shared by every command that runs the model."""
+    d = DEFAULTS
     options = [
-        click.option("--model", "-m", metavar="PATH|NAME", help="GGUF file or registry name (see `reviewer models`); default: qwen2.5-coder-1.5b."),
-        click.option("--backend", type=click.Choice(["llama", "openai"]), help="llama: in-process (default); openai: an OpenAI-compatible server."),
+        click.option("--model", "-m", metavar="PATH|NAME", help=f"GGUF file or registry name (see `reviewer models`); default: {d.model}."),
+        click.option("--backend", type=choice("backend"), help=f"llama: in-process; openai: an OpenAI-compatible server (default {d.backend})."),
         click.option("--base-url", metavar="URL", help="Server URL for --backend openai (llama-server, vLLM, Ollama...)."),
         click.option("--api-key", metavar="KEY", help="API key for --backend openai (better: REVIEWER_API_KEY)."),
-        click.option("--context", type=int, metavar="TOKENS", help="Largest context to allocate (default 8192)."),
-        click.option("--threads", type=int, help="CPU threads for in-process inference."),
-        click.option("--gpu-layers", type=int, metavar="N", help="Layers to offload to the GPU (-1: all, where the build has a GPU)."),
-        click.option("--batch", type=int, metavar="TOKENS", help="Prompt batch size."),
-        click.option("--flash-attn/--no-flash-attn", default=None, help="Flash attention."),
-        click.option("--jobs", "-j", type=int, metavar="N", help="Concurrent requests to a server backend."),
+        click.option("--context", type=int, metavar="TOKENS", help=f"Largest context to allocate (default {d.context})."),
+        click.option("--threads", type=int, help="CPU threads for in-process inference (default: all cores)."),
+        click.option("--gpu-layers", type=int, metavar="N", help=f"Layers to offload to the GPU (-1: all, where the build has a GPU; default {d.gpu_layers})."),
+        click.option("--batch", type=int, metavar="TOKENS", help=f"Prompt batch size (default {d.batch})."),
+        click.option("--flash-attn/--no-flash-attn", default=None, help=f"Flash attention (default {'on' if d.flash_attn else 'off'})."),
+        click.option("--jobs", "-j", type=int, metavar="N", help=f"Concurrent requests to a server backend (default {d.jobs})."),
+        click.option("--min-severity", type=choice("min_severity"), help=f"Leave findings below this out of the review; the report keeps them (default {d.min_severity})."),
         click.option("--style", "style", multiple=True, metavar="FILE", help="Style guide file (repeatable); replaces the rules found in the repository."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.toml or [tool.reviewer] in pyproject.toml)."),
         click.option("--no-cache", is_flag=True, help="Neither read nor write the result cache."),

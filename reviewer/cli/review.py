@@ -9,13 +9,13 @@ import click
 
 from .. import hosts
 from ..app import post_review, review_source
-from ..config import CHOICES
+from ..config import DEFAULTS
 from ..errors import EXIT_FINDINGS, InputError
 from ..formats import render
 from ..sinks.report import write_report
 from ..wiring import make_local_source, make_style_root
 from .common import EXIT_CODES_HELP, echo_posted, exceeds, guarded, setup_logging
-from .options import model_options, settings_from
+from .options import choice, model_options, settings_from
 from .progress import make_progress
 
 
@@ -23,10 +23,10 @@ from .progress import make_progress
 @click.argument("target", required=False, metavar="[OWNER/REPO#N | PR-URL | GROUP/PROJECT!IID | MR-URL]")
 @click.option("--diff", "diff", metavar="PATH", help="Review a patch file; '-' reads standard input.")
 @click.option("--git", "git", metavar="RANGE", help="Review a git range here: A..B, A...B, or REF (= REF...HEAD).")
-@click.option("--format", "fmt", type=click.Choice(CHOICES["format"]),
-              help="Report format (default markdown); sarif, rdjson, rdjsonl: see docs/integrations.md.")
+@click.option("--format", "fmt", type=choice("format"),
+              help=f"Report format (default {DEFAULTS.format}); sarif, rdjson, rdjsonl: see docs/integrations.md.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here (default: stdout).")
-@click.option("--fail-on", type=click.Choice(["error", "warning", "never"]), help="Exit 1 when a comment at or above this severity exists (default never).")
+@click.option("--fail-on", type=choice("fail_on"), help=f"Exit 1 when a comment at or above this severity exists (default {DEFAULTS.fail_on}).")
 @click.option("--post", is_flag=True, help="Publish the review on the pull request (default: a dry run, the report only).")
 @click.option("--github-url", metavar="URL", help="GitHub API URL (default: GITHUB_API_URL or https://api.github.com; GitHub Enterprise: https://HOST/api/v3).")
 @click.option("--gitlab-url", metavar="URL", help="GitLab instance for GROUP/PROJECT!IID (default: CI_SERVER_URL or https://gitlab.com); without a target inside GitLab CI: the pipeline's merge request (docs/gitlab.md).")

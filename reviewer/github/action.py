@@ -26,15 +26,10 @@ from .ref import FULL_NAME, LOGIN
 PULL_REQUEST_ACTIONS = ("opened", "synchronize", "reopened", "ready_for_review")
 TRUSTED_ASSOCIATIONS = ("OWNER", "MEMBER", "COLLABORATOR")
 COMMAND = "/review"
-# action inputs that are settings (reviewer/config.py decides their precedence, as flags)
-INPUT_SETTINGS = {
-    "model": "model",
-    "fail-on": "fail_on",
-    "style": "style",
-    "max-comments": "max_comments",
-    "review-drafts": "review_drafts",
-    "review-closed": "review_closed",
-}
+# the action's inputs that are settings, named as the config file names them (hyphens); their
+# values are checked as the settings' own (reviewer/config.py decides precedence, as for flags)
+SETTING_INPUTS = ("model", "fail_on", "style", "max_comments", "min_severity", "review_drafts", "review_closed")
+INPUT_SETTINGS = {name.replace("_", "-"): name for name in SETTING_INPUTS}
 _LOGIN, _REPO = LOGIN, FULL_NAME
 _SHA = re.compile(r"^[0-9a-f]{40}$")
 

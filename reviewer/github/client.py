@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import requests
 from github import Auth, Github, GithubException
 
+from ..config import DEFAULTS
 from ..errors import GitHubError, PostError
 from ..logs import redact, register_secret
 
@@ -94,8 +95,8 @@ def _message(exc: GithubException) -> str:
 class GitHubClient:
     """A PyGithub ``Github`` plus the retry policy; ``call`` runs one logical request."""
 
-    def __init__(self, api_url: str, token: Token | None, *, max_wait: float = 60.0, write_pause: float = 1.0,
-                 timeout: float = 30.0, sleep: Callable[[float], None] = time.sleep,
+    def __init__(self, api_url: str, token: Token | None, *, max_wait: float = DEFAULTS.github_max_wait,
+                 write_pause: float = DEFAULTS.github_write_pause, timeout: float = DEFAULTS.github_timeout, sleep: Callable[[float], None] = time.sleep,
                  clock: Callable[[], float] = time.time):
         self.api_url, self.token = api_url, token
         self.max_wait, self.sleep, self.clock = max_wait, sleep, clock

@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ..anchor import DiffIndex
+from ..config import DEFAULTS
 from ..diffparse import parse_diff
 from ..errors import GitHubError, PostError
 from ..types import Comment, PullRequest, Review
@@ -49,8 +50,8 @@ def choose_event(setting: str, review: Review) -> str:
 
 
 class GitHubReviewSink:
-    def __init__(self, client: GitHubClient, diff_text: str, *, max_comments: int = 30,
-                 review_event: str = "COMMENT", inline_notes: bool = True):
+    def __init__(self, client: GitHubClient, diff_text: str, *, max_comments: int = DEFAULTS.max_comments,
+                 review_event: str = DEFAULTS.review_event, inline_notes: bool = DEFAULTS.inline_notes):
         self.client, self.diff_text = client, diff_text
         self.max_comments, self.review_event = max_comments, review_event
         self.inline_notes = inline_notes  # False: notes (unsure findings) go into the review body

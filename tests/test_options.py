@@ -1,0 +1,106 @@
+"""One default per setting: what the command line runs with, when nothing is configured, is what
+the library's options classes default to; flags, choices and Action inputs come from the config."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import click
+import pytest
+from click.testing import CliRunner
+from conftest import ROOT
+from helpers import EchoBackend, new_file
+
+from reviewer import wiring
+from reviewer.backends.llama import LlamaOptions
+from reviewer.backends.openai import OpenAIOptions
+from reviewer.cli import main
+from reviewer.config import CHOICES, DEFAULTS, Settings, load_settings, options_from
+from reviewer.github.action import INPUT_SETTINGS
+from reviewer.github.client import GitHubClient
+from reviewer.github.host import HOST
+from reviewer.github.sink import GitHubReviewSink
+from reviewer.pipeline import ReviewOptions
+
+
+@pytest.fixture
+def effective(monkeypatch, tmp_path):
+    """Run `reviewer review` with ``args`` on a small diff; returns the ReviewOptions it ran with."""
+    seen: list[ReviewOptions] = []
+    build = wiring.review_options
+    monkeypatch.setattr(wiring, "review_options", lambda settings: seen.append(build(settings)) or seen[-1])
+    monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (EchoBackend(), "echo"))
+    monkeypatch.chdir(tmp_path)  # no config file of the developer's
+    patch = tmp_path / "change.diff"
+    patch.write_text(new_file("a.py", ["x = 1", "y = 2"]))
+
+    def run(*args: str) -> ReviewOptions:
+        result = CliRunner().invoke(main, ["review", "--diff", str(patch), "--no-cache", *args])
+        assert result.exit_code == 0, result.output
+        return seen[-1]
+
+    return run
+
+
+def test_the_command_line_runs_the_library_defaults(effective):
+    assert effective() == ReviewOptions()
+
+
+def test_each_options_class_defaults_to_the_settings_defaults():
+    settings = load_settings({}, env={})
+    assert options_from(ReviewOptions, settings) == ReviewOptions()
+    assert options_from(LlamaOptions, settings) == LlamaOptions()
+    # a server's model is its own default unless one is configured (wiring.make_backend)
+    server = options_from(OpenAIOptions, settings, base_url="http://127.0.0.1:1", model="")
+    assert server == OpenAIOptions("http://127.0.0.1:1")
+    shared = [f.name for cls in (ReviewOptions, LlamaOptions, OpenAIOptions) for f in dataclasses.fields(cls)
+              if f.name in {s.name for s in dataclasses.fields(Settings)} and f.name not in ("base_url", "model")]
+    assert len(shared) > 15
+    for cls in (ReviewOptions, LlamaOptions, OpenAIOptions):
+        for f in dataclasses.fields(cls):
+            if f.name in shared:
+                assert f.default == getattr(DEFAULTS, f.name), (cls.__name__, f.name)
+
+
+def test_the_github_sink_and_client_default_to_the_settings():
+    client = GitHubClient("http://127.0.0.1:1", None)
+    assert (client.max_wait, client.github.requester._Requester__timeout) == (DEFAULTS.github_max_wait,
+                                                                             int(DEFAULTS.github_timeout))
+    made, plain = HOST.sink(client, load_settings({}, env={}), ""), GitHubReviewSink(client, "")
+    for name in ("max_comments", "review_event", "inline_notes"):
+        assert getattr(made, name) == getattr(plain, name) == getattr(DEFAULTS, name)
+
+
+def test_min_severity_is_a_flag(effective):
+    assert effective("--min-severity", "note").min_severity == "note"
+    assert effective("--min-severity", "error").min_severity == "error"
+
+
+def test_every_choice_flag_offers_the_settings_own_choices():
+    flags = {p.opts[0].removeprefix("--").replace("-", "_"): p for c in main.commands.values()
+             for p in getattr(c, "params", ()) if isinstance(p.type, click.Choice)}
+    assert {"format", "fail_on", "backend", "min_severity"} <= set(flags)
+    for name, param in flags.items():
+        assert tuple(param.type.choices) == CHOICES[name]
+    for name, choices in CHOICES.items():
+        assert getattr(DEFAULTS, name) in choices
+
+
+def test_action_inputs_are_settings_named_as_the_config_file_names_them():
+    yaml = pytest.importorskip("yaml")
+    spec = yaml.safe_load((ROOT / "action.yml").read_text())
+    for name, setting in INPUT_SETTINGS.items():
+        assert name == setting.replace("_", "-") and setting in {f.name for f in dataclasses.fields(Settings)}
+        assert name in spec["inputs"]
+        if setting in CHOICES:  # the description lists the values the setting takes
+            assert all(c in spec["inputs"][name]["description"] for c in CHOICES[setting]), name
+    assert "min-severity" in spec["inputs"]
+
+
+def test_an_action_input_reaches_the_settings():
+    from reviewer.github.action import settings_flags
+
+    flags = settings_flags({"min-severity": "note", "max-comments": "5", "style": "a.md\nb.md"})
+    settings = load_settings(flags, env={})
+    assert (settings.min_severity, settings.max_comments, settings.style) == ("note", 5, ("a.md", "b.md"))
+    assert settings.origins["min_severity"] == "flag"
