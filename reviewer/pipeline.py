@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Protocol
 
-from .backends.base import Backend
+from .backends.base import Backend, Chooser
 from .cache import ResultCache
 from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, make_chunks, select_files
 from .config import DEFAULTS
@@ -203,7 +203,7 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
         steps.append(NoiseFilter(lambda chunk: shown))
     if options.confirm:
         steps.append(Confirmer(backend, templates, style_text, backend.identity, cache))
-    judge = options.verify and needed and hasattr(backend, "choose")
+    judge = options.verify and needed and isinstance(backend, Chooser)
     if judge:
         context = drafter.messages if options.verify_context == "chunk" else None
         steps.append(Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,

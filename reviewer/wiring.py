@@ -51,7 +51,7 @@ class LazyBackend:
     def complete(self, messages, schema, max_tokens):
         return self._get().complete(messages, schema, max_tokens)
 
-    def choose(self, messages, options):
+    def choose(self, messages, options):  # a Chooser when the backend it makes is one (all are)
         return self._get().choose(messages, options)
 
     def __getattr__(self, name: str):  # timings... of the real backend
@@ -64,15 +64,9 @@ class LazyBackend:
             self._backend.close()
 
 
-def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
-    """The model backend (made on first use) and a label for the report."""
-    if settings.backend == "openai":
-        from .backends.openai import OpenAIBackend, OpenAIOptions
+def llama_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
+    """In-process llama-cpp-python, loaded on first use; the model file's hash is its identity."""
 
-        assert settings.base_url
-        model = settings.model if settings.origins.get("model") != "default" else ""
-        options = options_from(OpenAIOptions, settings, model=model)
-        return OpenAIBackend(options), f"{model or 'server default'} @ {settings.base_url}"
     def load() -> Backend:
         from .backends.llama import LlamaBackend, LlamaOptions
 
@@ -83,11 +77,29 @@ def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, p
             identity = cache.file_sha256(path)
         else:
             identity = None
-        options = options_from(LlamaOptions, settings, verbose=verbose)
-        return LlamaBackend(path, options, identity=identity)
+        return LlamaBackend(path, options_from(LlamaOptions, settings, verbose=verbose), identity=identity)
 
     spec = lookup(settings.model)
     return LazyBackend("llama", False, load), spec.name if spec else Path(settings.model).expanduser().name
+
+
+def openai_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
+    """An OpenAI-compatible server; its own default model unless one is configured."""
+    from .backends.openai import OpenAIBackend, OpenAIOptions
+
+    assert settings.base_url
+    model = settings.model if settings.origins.get("model") != "default" else ""
+    options = options_from(OpenAIOptions, settings, model=model)
+    return OpenAIBackend(options), f"{model or 'server default'} @ {settings.base_url}"
+
+
+# the backends by name (the `backend` setting; config.CHOICES lists the same names)
+BACKENDS = {"llama": llama_backend, "openai": openai_backend}
+
+
+def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
+    """The model backend named by the settings, and a label for the report."""
+    return BACKENDS[settings.backend](settings, cache, verbose, progress)
 
 
 def review_options(settings: Settings) -> ReviewOptions:

@@ -104,3 +104,14 @@ def test_an_action_input_reaches_the_settings():
     settings = load_settings(flags, env={})
     assert (settings.min_severity, settings.max_comments, settings.style) == ("note", 5, ("a.md", "b.md"))
     assert settings.origins["min_severity"] == "flag"
+
+
+def test_backends_are_registered_under_the_settings_names_and_all_choose():
+    from reviewer.backends.base import Chooser
+    from reviewer.backends.llama import LlamaBackend
+    from reviewer.backends.openai import OpenAIBackend
+
+    assert tuple(wiring.BACKENDS) == CHOICES["backend"]
+    for cls in (LlamaBackend, OpenAIBackend, wiring.LazyBackend):
+        assert issubclass(cls, Chooser), cls
+    assert not isinstance(EchoBackend(), Chooser)  # a backend without verdicts: the judging passes are skipped

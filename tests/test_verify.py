@@ -8,7 +8,7 @@ import pytest
 
 from test_draft import ScriptedBackend, diff_at
 
-from reviewer.backends.llama import Choice
+from reviewer.backends.base import Choice
 from reviewer.cache import ResultCache
 from reviewer.passes.judge import versions
 from reviewer.pipeline import ReviewOptions, run_review

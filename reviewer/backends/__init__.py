@@ -1,5 +1,5 @@
 """Model backends: in-process llama-cpp-python, or any OpenAI-compatible server."""
 
-from .base import Backend, Message
+from .base import Backend, Chooser, Choice, JudgingBackend, Message
 
-__all__ = ["Backend", "Message"]
+__all__ = ["Backend", "Chooser", "Choice", "JudgingBackend", "Message"]

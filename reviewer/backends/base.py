@@ -1,8 +1,10 @@
-"""The ``Backend`` protocol: what the pipeline needs from a model, and nothing more."""
+"""The ``Backend`` protocol: what the pipeline needs from a model, and nothing more; and
+``Chooser``, what the judging passes need besides: a verdict read from next-token probabilities."""
 
 from __future__ import annotations
 
-from typing import Any, Protocol, TypedDict
+from dataclasses import dataclass
+from typing import Any, Protocol, TypedDict, runtime_checkable
 
 from ..types import Completion
 
@@ -29,3 +31,21 @@ class Backend(Protocol):
 
     def close(self) -> None:
         ...
+
+
+@dataclass(frozen=True)
+class Choice:
+    probs: dict[str, float]  # each option's probability as the next token
+    prompt_tokens: int
+    prompt_tokens_evaluated: int
+
+
+@runtime_checkable
+class Chooser(Protocol):
+    def choose(self, messages: list[Message], options: list[str]) -> Choice:
+        """The probability of each of ``options`` (single-token labels such as "A", "B") as the
+        answer's first token: one forward pass, no sampling."""
+
+
+class JudgingBackend(Backend, Chooser, Protocol):
+    """A backend that also chooses: what the passes that both write and judge need."""

@@ -20,7 +20,7 @@ from typing import Any
 from ..config import DEFAULTS
 from ..errors import ModelCallError, ModelError
 from ..types import Completion
-from .base import Message
+from .base import Choice, Message
 
 # llama.cpp's OpenMP threads spin while they wait by default; on a machine where anything
 # else runs (a CI runner, a laptop), that spinning steals the cores the model needs: measured
@@ -40,13 +40,6 @@ class LlamaOptions:
     seed: int = 0
     verbose: bool = False
     prefix_reuse: bool = True
-
-
-@dataclass(frozen=True)
-class Choice:
-    probs: dict[str, float]
-    prompt_tokens: int
-    prompt_tokens_evaluated: int
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ import requests
 from ..config import DEFAULTS
 from ..errors import ModelCallError, ModelError
 from ..types import Completion
-from .base import Message
+from .base import Choice, Message
 
 
 @dataclass(frozen=True)
@@ -85,12 +85,10 @@ class OpenAIBackend:
             seconds=time.perf_counter() - start,
         )
 
-    def choose(self, messages: list[Message], options: list[str]):
+    def choose(self, messages: list[Message], options: list[str]) -> Choice:
         """Probabilities of single-token options from the server's top logprobs (OpenAI's
         ``logprobs``/``top_logprobs``); the generated token alone when none are given."""
         import math
-
-        from .llama import Choice
 
         body: dict[str, Any] = {"messages": messages, "temperature": 0, "max_tokens": 1, "seed": self.options.seed,
                                 "logprobs": True, "top_logprobs": 10}

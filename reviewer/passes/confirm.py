@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from ..backends.base import Backend
 from ..cache import ResultCache, pass_key
 from ..chunk import language_of
 from .draft import ChunkResult
@@ -26,7 +27,7 @@ CONTEXT_LINES = 3
 
 @dataclass
 class Confirmer:
-    backend: object
+    backend: Backend
     templates: Templates
     style: str
     model_identity: str | Callable[[], str]

@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from ..backends.base import Backend
 from ..cache import ResultCache, pass_key
 from ..chunk import language_of
 from ..errors import ModelCallError
@@ -145,7 +146,7 @@ def _sentence(text: str) -> str:
 
 @dataclass
 class Explainer:
-    backend: object  # complete(messages, schema, max_tokens)
+    backend: Backend
     templates: Templates
     model_identity: str | Callable[[], str]
     threshold: float
@@ -215,7 +216,7 @@ class Explainer:
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
             return parse_explanation(json.dumps(hit))
         try:
-            completion = self.backend.complete(messages, SCHEMA, MAX_TOKENS)  # type: ignore[attr-defined]
+            completion = self.backend.complete(messages, SCHEMA, MAX_TOKENS)
         except ModelCallError:
             return None
         spent.append(completion)

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
+from ..backends.base import JudgingBackend
 from ..cache import ResultCache, pass_key
 from ..chunk import language_of
 from ..errors import ModelCallError
@@ -62,7 +63,7 @@ def breaks_python(current: str, fixed: str) -> bool:
 
 @dataclass
 class FixJudge:
-    backend: object  # choose(messages, options); complete() for fixes it writes
+    backend: JudgingBackend  # choose() for verdicts; complete() for the fixes it writes
     templates: Templates
     model_identity: str | Callable[[], str]
     threshold: float

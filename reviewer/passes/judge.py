@@ -10,15 +10,9 @@ A finding on a modified hunk whose new version the model prefers is kept as a ``
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
-
-from ..backends.base import Message
+from ..backends.base import Chooser, Message
 from ..prompt import Templates
 from ..types import Hunk
-
-
-class Chooser(Protocol):
-    def choose(self, messages: list[Message], options: list[str]): ...
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
 
-from ..backends.base import Message
+from ..backends.base import Chooser, Message
 from ..cache import ResultCache, pass_key
 from ..chunk import language_of
 from ..config import VERIFY_THRESHOLD
@@ -26,7 +26,7 @@ VERIFY_VERSION = 1
 
 @dataclass(frozen=True)
 class Verifier:
-    backend: object  # has choose(messages, options)
+    backend: Chooser
     templates: Templates
     model_identity: str | Callable[[], str]  # a callable is asked only when a verdict is needed
     threshold: float = VERIFY_THRESHOLD
