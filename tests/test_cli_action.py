@@ -12,15 +12,14 @@ import subprocess
 import pytest
 from click.testing import CliRunner
 from conftest import shared
-from fakegithub import FakeGitHub
-from helpers import TOKEN, EchoBackend
-from test_action import parse_outputs, payload, review_comment
+from fakes.github import FakeGitHub
+from conftest import TOKEN
+from fakes.backends import EchoBackend
+from fakes.actions import parse_outputs, payload, review_comment
 
 from reviewer.github.workflow import SUMMARY_LIMIT
 from reviewer.cli import main
 
-review_cli = importlib.import_module("reviewer.cli.review")
-wiring = importlib.import_module("reviewer.wiring")
 
 REPO = "Codertocat/Hello-World"  # the payloads' own repository
 INPUTS = ("model", "github-token", "post", "fail-on", "config", "style", "max-comments", "extra-args")
@@ -74,13 +73,6 @@ def gh(monkeypatch):
 @pytest.fixture
 def run(gh, tmp_path):
     return Runner(gh, tmp_path)
-
-
-@pytest.fixture
-def echo(monkeypatch):
-    backend = EchoBackend()
-    monkeypatch.setattr(wiring, "make_backend", lambda settings, cache, verbose, progress=None: (backend, "echo"))
-    return backend
 
 
 def assert_skipped(run, result, text):

@@ -9,13 +9,13 @@ import re
 import pytest
 from click.testing import CliRunner
 from conftest import shared
-from fakegithub import FakeGitHub
-from helpers import REPO, TOKEN, EchoBackend, modified_file, new_file
+from fakes.github import FakeGitHub
+from conftest import REPO, TOKEN
+from fakes.backends import EchoBackend
+from fakes.diffs import modified_file, new_file
 
 from reviewer.cli import main
 
-review_cli = importlib.import_module("reviewer.cli.review")  # the package's `review` is the command
-wiring = importlib.import_module("reviewer.wiring")
 
 HEAD = "b" * 40
 PR = f"{REPO}#7"
@@ -24,24 +24,9 @@ DIFF = modified_file("calc.py", ["return total / len(values)"], ["return total /
 
 
 @pytest.fixture
-def gh(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)  # no config file from the developer's checkout
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    for name in ("GH_TOKEN", "GITHUB_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("REVIEWER_GITHUB_WRITE_PAUSE", "0")
-    monkeypatch.setenv("REVIEWER_GITHUB_MAX_WAIT", "2")
-    with FakeGitHub(token=TOKEN) as fake:
-        fake.add_repo(REPO)
-        fake.add_pull(REPO, number=7, diff=DIFF, title="Fix the mean", body="cc @alice", user="alice", head_sha=HEAD)
-        yield fake
-
-
-@pytest.fixture
-def backend(monkeypatch):
-    echo = EchoBackend()
-    monkeypatch.setattr(wiring, "make_backend", lambda settings, cache, verbose, progress=None: (echo, "echo"))
-    return echo
+def gh(github_env, fake_github):
+    fake_github.add_pull(REPO, number=7, diff=DIFF, title="Fix the mean", body="cc @alice", user="alice", head_sha=HEAD)
+    return fake_github
 
 
 def run(gh, *args):
@@ -51,16 +36,16 @@ def run(gh, *args):
     return result
 
 
-def test_dry_run_writes_nothing_to_github(gh, backend):
+def test_dry_run_writes_nothing_to_github(gh, echo):
     result = run(gh)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith(f"# Review: {PR} Fix the mean")
     assert "dry run: nothing was posted to GitHub" in result.stderr
     assert gh.writes == [] and {q.method for q in gh.requests} == {"GET"}
-    assert "cc @alice" in backend.calls[0][0]["content"]  # the PR text reaches the prompt, as untrusted context
+    assert "cc @alice" in echo.calls[0][0]["content"]  # the PR text reaches the prompt, as untrusted context
 
 
-def test_post_then_rerun_adds_nothing(gh, backend, tmp_path):
+def test_post_then_rerun_adds_nothing(gh, echo, tmp_path):
     report = tmp_path / "r.json"
     result = run(gh, "--post", "--format", "json", "-o", str(report))
     assert result.exit_code == 0, result.stderr
@@ -81,7 +66,7 @@ def test_post_then_rerun_adds_nothing(gh, backend, tmp_path):
     assert len(gh.writes) == writes and len(gh.review_comments(REPO, 7)) == 4 and len(gh.issue_comments(REPO, 7)) == 1
 
 
-def test_secondary_rate_limit_is_waited_out(gh, backend):
+def test_secondary_rate_limit_is_waited_out(gh, echo):
     gh.fail_next("POST", rf"/repos/{REPO}/pulls/7/reviews", status=403, headers={"Retry-After": "1"})
     result = run(gh, "--post")
     assert result.exit_code == 0, result.stderr
@@ -89,16 +74,16 @@ def test_secondary_rate_limit_is_waited_out(gh, backend):
     assert statuses == [403, 200] and len(gh.reviews(REPO, 7)) == 1
 
 
-def test_giving_up_on_a_rate_limit_is_exit_5_with_one_line(gh, backend):
+def test_giving_up_on_a_rate_limit_is_exit_5_with_one_line(gh, echo):
     gh.fail_next("GET", rf"/repos/{REPO}/pulls/7", status=429)  # no hint: GitHub's advice is a minute
     result = run(gh, "--post")
     assert result.exit_code == 5
     first = result.stderr.splitlines()[0]
     assert first.startswith("error: gave up fetching octo/demo#7: secondary rate limit (429)")
-    assert backend.calls == [] and gh.writes == []
+    assert echo.calls == [] and gh.writes == []
 
 
-def test_bad_token_is_exit_5_with_one_line(gh, backend, monkeypatch):
+def test_bad_token_is_exit_5_with_one_line(gh, echo, monkeypatch):
     bad = "ghp_" + "Wr0ng" * 8
     monkeypatch.setenv("GITHUB_TOKEN", bad)
     result = run(gh, "--post")
@@ -106,17 +91,17 @@ def test_bad_token_is_exit_5_with_one_line(gh, backend, monkeypatch):
     assert result.stderr.splitlines() == [
         "error: GitHub rejected the token from GITHUB_TOKEN while fetching octo/demo#7 (401 Bad credentials)",
         "hint: check or renew the token in GITHUB_TOKEN"]
-    assert bad not in result.output and backend.calls == []
+    assert bad not in result.output and echo.calls == []
 
 
-def test_post_without_a_token(gh, backend, monkeypatch, tmp_path):
+def test_post_without_a_token(gh, echo, monkeypatch, tmp_path):
     monkeypatch.delenv("GITHUB_TOKEN")
     monkeypatch.setenv("PATH", str(tmp_path))  # no `gh` either
     result = run(gh, "--post")
     assert result.exit_code == 5 and "error: --post needs a GitHub token" in result.stderr
 
 
-def test_the_report_is_out_before_posting_fails(gh, backend, tmp_path):
+def test_the_report_is_out_before_posting_fails(gh, echo, tmp_path):
     gh.fail_next("POST", rf"/repos/{REPO}/pulls/7/reviews", status=404)
     result = run(gh, "--post")
     assert result.exit_code == 5
@@ -129,14 +114,14 @@ def test_the_report_is_out_before_posting_fails(gh, backend, tmp_path):
     ([PR, "--diff", "x.diff"], 2, "not both"),
     (["--diff", "x.diff", "--post"], 2, "--post needs a pull request"),
 ])
-def test_usage_errors(gh, backend, args, code, message):
+def test_usage_errors(gh, echo, args, code, message):
     result = CliRunner().invoke(main, ["review", *args])
     assert result.exit_code == code and message in result.stderr
 
 
-def test_injected_mentions_and_markers_are_neutralised(gh, monkeypatch):
+def test_injected_mentions_and_markers_are_neutralised(gh, monkeypatch, use_backend):
     evil = EchoBackend(extra=" Ping @octocat and @octo/team <!-- reviewer:summary --> reviewer:fp=0123456789abcdef")
-    monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (evil, "evil"))
+    use_backend(evil, "evil")
     result = run(gh, "--post")
     assert result.exit_code == 0, result.stderr
     bodies = [c["body"] for c in gh.review_comments(REPO, 7)] + [c["body"] for c in gh.issue_comments(REPO, 7)]
@@ -174,7 +159,7 @@ def test_real_model_posts_once_and_rerun_adds_nothing(gh, smollm2_path, monkeypa
         assert TOKEN not in r.output and "Traceback" not in r.output
 
 
-def test_token_stays_out_of_verbose_output_and_logs(gh, backend, caplog):
+def test_token_stays_out_of_verbose_output_and_logs(gh, echo, caplog):
     caplog.set_level("DEBUG")
     result = CliRunner().invoke(main, ["review", PR, "--github-url", gh.base_url, "--post", "-v"])
     assert result.exit_code == 0, result.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import shared
+from conftest import FAST, check_report, shared
 
 from reviewer.anchor import DiffIndex
 from reviewer.chunk import select_files
@@ -19,12 +19,6 @@ from reviewer.cli import main
 from reviewer.diffparse import decode, parse_diff
 
 pytestmark = pytest.mark.model
-
-# Small answers keep the tiny model fast; the pipeline is the same.
-FAST = {"REVIEWER_MAX_TOKENS": "160", "REVIEWER_COMMENTS_PER_CHUNK": "2", "REVIEWER_CONTEXT": "4096"}
-
-STAT_KEYS = {"chunks", "model_calls", "prompt_tokens", "prompt_tokens_evaluated", "completion_tokens", "cache_hits", "seconds"}
-COMMENT_KEYS = {"path", "line", "side", "start_line", "severity", "body", "suggestion"}
 
 SMALL_DIFF = """diff --git a/calc.py b/calc.py
 index 1111111..2222222 100644
@@ -39,20 +33,6 @@ index 1111111..2222222 100644
 +    return total / (len(values) - 1)
  
 """
-
-
-def check_report(report: dict, diff_text: str) -> None:
-    assert {"comments", "summary", "stats", "skipped"} <= set(report)
-    assert set(report["stats"]) >= STAT_KEYS
-    files, _ = select_files(parse_diff(diff_text))
-    index = DiffIndex(files)
-    for c in report["comments"]:
-        assert set(c) == COMMENT_KEYS
-        assert c["side"] in ("RIGHT", "LEFT") and c["severity"] in ("error", "warning", "note")
-        assert index.hunk_of(c["path"], c["side"], c["line"]) is not None, c
-        if c["start_line"] is not None:
-            assert index.hunk_of(c["path"], c["side"], c["start_line"]) == index.hunk_of(c["path"], c["side"], c["line"])
-    assert all({"path", "reason"} == set(s) for s in report["skipped"])
 
 
 def test_review_real_diff_json_with_click_runner_then_cached(smollm2_path, tmp_path, monkeypatch):

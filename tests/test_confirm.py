@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from test_draft import ScriptedBackend, diff_at
+from fakes.backends import ScriptedBackend
+from fakes.diffs import diff_at
 
 from reviewer.cache import ResultCache
 from reviewer.pipeline import ReviewOptions, run_review

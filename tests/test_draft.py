@@ -7,55 +7,15 @@ import json
 
 import pytest
 
+from conftest import review
+from fakes.backends import ScriptedBackend
+from fakes.diffs import diff_at
+
 from reviewer.cache import ResultCache
 from reviewer.passes.draft import AnswerError, parse_answer, salvage
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import Completion, DiffInput
-
-
-class ScriptedBackend:
-    """Answers from a list, in order; records every prompt it was given."""
-
-    name = "scripted"
-    concurrent = False
-
-    def __init__(self, answers):
-        self.answers = list(answers)
-        self.calls = []
-
-    def identity(self):
-        return "scripted-model"
-
-    def prepare(self, context_tokens):
-        self.context = context_tokens
-
-    def complete(self, messages, schema, max_tokens):
-        self.calls.append(messages)
-        text = self.answers.pop(0) if self.answers else '{"comments": []}'
-        return Completion(text, prompt_tokens=100, prompt_tokens_evaluated=40, completion_tokens=20)
-
-    def close(self):
-        pass
-
-
-def diff_at(offset: int) -> str:
-    """The same one-hunk change, `offset` lines further down the file (as after a rebase)."""
-    a = 10 + offset
-    return (
-        "diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n"
-        f"@@ -{a},4 +{a},4 @@ def mean(xs):\n"
-        "     total = sum(xs)\n"
-        "-    return total / len(xs)\n"
-        "+    return total / (len(xs) - 1)\n"
-        "     # end\n"
-        "     pass\n"
-    )
-
-
-def review(diff: str, backend, cache=None):
-    return run_review(DiffInput(diff, "t"), backend=backend, templates=Templates(), style="be strict",
-                      options=ReviewOptions(context=4096), cache=cache)
 
 
 def test_a_finding_lands_on_its_line():

@@ -74,15 +74,12 @@ def test_eval_runs_the_real_model_on_two_cases(smollm2_path, tmp_path, monkeypat
     assert len(s["cases"]) == 2 and 0 <= s["recall"] <= 1 and 0 <= s["alarm_rate"] <= 1
 
 
-def test_eval_with_a_style_file_applies_its_checkable_rules(tmp_path, monkeypatch):
+def test_eval_with_a_style_file_applies_its_checkable_rules(tmp_path, monkeypatch, use_backend):
     """The eval reviews with the style guide itself (not only its text): the line checks run."""
-    from test_draft import ScriptedBackend
-
-    from reviewer import wiring
+    from fakes.backends import ScriptedBackend
 
     folder = shared("style-cases")
-    monkeypatch.setattr(wiring, "make_backend", lambda settings, cache, verbose, progress=None:
-                        (ScriptedBackend([]), "scripted"))
+    use_backend(ScriptedBackend([]), "scripted")
     monkeypatch.setenv("REVIEWER_VERIFY", "0")
     out = tmp_path / "results.json"
     result = CliRunner().invoke(main, ["eval", str(folder), "--limit", "3", "--no-cache", "--style",

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 import unidiff
-from fakegithub import FakeGitHub
+from fakes.github import FakeGitHub
 from github import Auth, Github
 from github.GithubException import (
     BadCredentialsException,

@@ -7,8 +7,8 @@ import json
 
 import pytest
 from conftest import shared
-from helpers import EchoBackend
-from test_draft import ScriptedBackend
+from fakes.backends import EchoBackend
+from fakes.backends import ScriptedBackend
 
 from reviewer.cache import ResultCache
 from reviewer.chunk import file_windows, make_chunks, select_files

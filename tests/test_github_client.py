@@ -7,8 +7,9 @@ import stat
 import time
 
 import pytest
-from fakegithub import FakeGitHub
-from helpers import REPO, TOKEN, make_client, new_file
+from fakes.github import FakeGitHub
+from conftest import REPO, TOKEN, make_client
+from fakes.diffs import new_file
 
 from reviewer.errors import GitHubError, InputError
 from reviewer.github.client import discover_token

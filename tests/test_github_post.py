@@ -8,8 +8,9 @@ import re
 
 import pytest
 from conftest import shared
-from fakegithub import FakeGitHub
-from helpers import REPO, TOKEN, make_client, modified_file, new_file
+from fakes.github import FakeGitHub
+from conftest import REPO, TOKEN, make_client
+from fakes.diffs import modified_file, new_file
 
 from reviewer.diffparse import parse_diff
 from reviewer.errors import PostError
@@ -263,7 +264,7 @@ def test_someone_elses_summary_marker_is_not_taken_over(gh):
 
 
 def test_comments_on_a_rebuilt_120_file_diff_are_all_accepted(gh):
-    from helpers import many_files_diff
+    from fakes.diffs import many_files_diff
 
     gh.add_pull(REPO, number=9, diff=many_files_diff(120), head_sha=HEAD)
     gh.diff_limit_files = 100  # 406: the diff is rebuilt from the files list

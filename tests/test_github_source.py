@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 from conftest import shared
-from fakegithub import FakeGitHub
-from helpers import REPO, TOKEN, make_client, many_files_diff, new_file
+from fakes.github import FakeGitHub
+from conftest import REPO, TOKEN, make_client
+from fakes.diffs import many_files_diff, new_file
 
 from reviewer.diffparse import parse_diff
 from reviewer.errors import GitHubError

@@ -17,15 +17,15 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from fakegithub import FakeGitHub
-from helpers import REPO, TOKEN, EchoBackend, modified_file, new_file
+from fakes.github import FakeGitHub
+from conftest import REPO, TOKEN
+from fakes.backends import EchoBackend
+from fakes.diffs import modified_file, new_file
 
 from reviewer.chunk import estimate_tokens
 from reviewer.cli import main
 from reviewer.passes.draft import AnswerError, parse_answer
 
-review_cli = importlib.import_module("reviewer.cli.review")
-wiring = importlib.import_module("reviewer.wiring")
 
 ONE = modified_file("calc.py", ["return total / len(values)"], ["return total / (len(values) - 1)"])
 BINARY = ("diff --git a/img/logo.png b/img/logo.png\nnew file mode 100644\nindex 0000000..6666666\n"
@@ -55,13 +55,6 @@ def one_line_error(stderr: str, code_text: str) -> str:
 def cwd(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # no config file from the developer's checkout
     return tmp_path
-
-
-@pytest.fixture
-def echo(monkeypatch):
-    backend = EchoBackend()
-    monkeypatch.setattr(wiring, "make_backend", lambda settings, cache, verbose, progress=None: (backend, "echo"))
-    return backend
 
 
 def cli(*args, stdin: bytes | None = None):
@@ -189,12 +182,12 @@ class ContextBackend(EchoBackend):
         return super().complete(messages, schema, max_tokens)
 
 
-def test_a_hunk_bigger_than_the_context_is_split_and_reviewed_not_dropped(cwd, monkeypatch):
+def test_a_hunk_bigger_than_the_context_is_split_and_reviewed_not_dropped(cwd, monkeypatch, use_backend):
     monkeypatch.setenv("REVIEWER_CONTEXT", "1024")
     monkeypatch.setenv("REVIEWER_MAX_TOKENS", "200")
     (cwd / "style.md").write_text("Be brief.\n")
     backend = ContextBackend(1024)
-    monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (backend, "context-1024"))
+    use_backend(backend, "context-1024")
     before = [f"old_{i} = {i}" for i in range(150)]
     after = [f"new_value_{i} = compute({i}, 'a fairly long argument to fill the line')" for i in range(300)]
     after[150] = "blob = '" + "x" * 30000 + "'"  # one line longer than the whole context
@@ -274,9 +267,9 @@ class BrokenFirstChunk(EchoBackend):
         return super().complete(messages, schema, max_tokens)
 
 
-def test_an_answer_that_fails_the_schema_is_retried_once_then_the_chunk_is_marked_failed(cwd, monkeypatch):
+def test_an_answer_that_fails_the_schema_is_retried_once_then_the_chunk_is_marked_failed(cwd, monkeypatch, use_backend):
     backend = BrokenFirstChunk()
-    monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (backend, "broken"))
+    use_backend(backend, "broken")
     (cwd / "two.diff").write_text(new_file("broken.py", ["a = 1"]) + new_file("fine.py", ["b = 2"]))
     result = cli("--diff", "two.diff", "--format", "json")
     assert result.exit_code == 0, result.stderr

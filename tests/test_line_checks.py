@@ -125,7 +125,7 @@ def test_on_the_style_cases_the_checks_find_the_breaks_and_stay_quiet_on_clean_c
 
 
 def test_a_review_adds_the_checked_comments_to_the_model_s_and_min_severity_leaves_out_the_rest():
-    from test_draft import ScriptedBackend
+    from fakes.backends import ScriptedBackend
 
     from reviewer.pipeline import ReviewOptions, run_review
     from reviewer.prompt import Templates

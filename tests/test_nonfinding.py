@@ -8,7 +8,9 @@ import json
 import pytest
 
 from reviewer.passes.nonfinding import is_non_finding
-from test_draft import ScriptedBackend, diff_at, review
+from fakes.backends import ScriptedBackend
+from fakes.diffs import diff_at
+from conftest import review
 
 # the first two are answers a small model gave on clean ggml commits in `reviewer eval`
 NOTHING_WRONG = [

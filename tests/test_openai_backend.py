@@ -11,8 +11,7 @@ import time
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import shared
-from test_cli_review import FAST, check_report
+from conftest import FAST, check_report, shared
 
 from reviewer.backends.openai import OpenAIBackend, OpenAIOptions, chat_url
 from reviewer.cli import main

@@ -9,7 +9,8 @@ import click
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT
-from helpers import EchoBackend, new_file
+from fakes.backends import EchoBackend
+from fakes.diffs import new_file
 
 from reviewer import wiring
 from reviewer.backends.llama import LlamaOptions
@@ -24,12 +25,11 @@ from reviewer.pipeline import ReviewOptions
 
 
 @pytest.fixture
-def effective(monkeypatch, tmp_path):
+def effective(monkeypatch, tmp_path, echo):
     """Run `reviewer review` with ``args`` on a small diff; returns the ReviewOptions it ran with."""
     seen: list[ReviewOptions] = []
     build = wiring.review_options
     monkeypatch.setattr(wiring, "review_options", lambda settings: seen.append(build(settings)) or seen[-1])
-    monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (EchoBackend(), "echo"))
     monkeypatch.chdir(tmp_path)  # no config file of the developer's
     patch = tmp_path / "change.diff"
     patch.write_text(new_file("a.py", ["x = 1", "y = 2"]))

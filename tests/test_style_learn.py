@@ -10,8 +10,9 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from fakegithub import FakeGitHub
-from helpers import REPO, TOKEN, make_client, new_file
+from fakes.github import FakeGitHub
+from conftest import REPO, TOKEN, make_client
+from fakes.diffs import new_file
 
 from reviewer.cli import main
 from reviewer.style import guide_from_files

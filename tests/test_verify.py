@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from test_draft import ScriptedBackend, diff_at
+from fakes.backends import Judging
+from fakes.diffs import diff_at
 
 from reviewer.backends.base import Choice
 from reviewer.cache import ResultCache
@@ -16,23 +17,6 @@ from reviewer.prompt import Templates
 from reviewer.types import DiffInput
 
 FINDING = json.dumps({"comments": [{"line": 11, "side": "RIGHT", "body": "off by one", "severity": "error"}]})
-
-
-class Judging(ScriptedBackend):
-    """Drafts from a script; as judge, prefers the version that contains `correct_line`."""
-
-    def __init__(self, answers, correct_line):
-        super().__init__(answers)
-        self.correct_line = correct_line
-        self.judged = []
-
-    def choose(self, messages, options):
-        prompt = messages[-1]["content"]
-        self.judged.append(prompt)
-        a = prompt.split("Version A:")[1].split("Version B:")[0]
-        # a position bias, as real models have: "A" gets a bonus
-        p_a = 0.75 if self.correct_line in a else 0.65
-        return Choice({"A": p_a, "B": 1 - p_a}, prompt_tokens=50, prompt_tokens_evaluated=10)
 
 
 def review(backend, cache=None, verify=True):

@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-import fakegithub_json as J
-from fakegithub_diff import AnchorError
+from . import github_json as J
+from .github_diff import AnchorError
 
 DOCS = "https://docs.github.com/rest"
 DOC_PULL = f"{DOCS}/pulls/pulls#get-a-pull-request"

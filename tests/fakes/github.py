@@ -35,9 +35,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-import fakegithub_json as J
-from fakegithub_diff import AnchorError, Diff
-from fakegithub_routes import DOCS, ROUTES, Ctx, Fail, error, iso, not_found
+from . import github_json as J
+from .github_diff import AnchorError, Diff
+from .github_routes import DOCS, ROUTES, Ctx, Fail, error, iso, not_found
 
 API_PREFIX = "/api/v3"
 SECONDARY_MESSAGE = ("You have exceeded a secondary rate limit. Please wait a few minutes before you try again. "

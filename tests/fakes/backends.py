@@ -1,0 +1,100 @@
+"""Scripted model backends: answers from a list (``ScriptedBackend``), findings worded after the
+prompt's own added lines (``EchoBackend``), and a judge with a known preference (``Judging``)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from reviewer.backends.base import Choice
+from reviewer.types import Completion
+
+_ADDED = re.compile(r"^\s*(\d+) \+(.*)$")
+
+
+class ScriptedBackend:
+    """Answers from a list, in order; records every prompt it was given."""
+
+    name = "scripted"
+    concurrent = False
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.calls = []
+
+    def identity(self):
+        return "scripted-model"
+
+    def prepare(self, context_tokens):
+        self.context = context_tokens
+
+    def complete(self, messages, schema, max_tokens):
+        self.calls.append(messages)
+        text = self.answers.pop(0) if self.answers else '{"comments": []}'
+        return Completion(text, prompt_tokens=100, prompt_tokens_evaluated=40, completion_tokens=20)
+
+    def close(self):
+        pass
+
+
+class EchoBackend:
+    """A scripted model: for every chunk, one finding on each of its first ``per_chunk`` added
+    lines whose text is not blank, worded after the line's text (so a finding keeps its words
+    when a push moves its line). ``extra`` is appended to every body (injection tests)."""
+
+    name = "echo"
+    concurrent = False
+
+    def __init__(self, per_chunk: int = 2, severity: str = "warning", extra: str = "", suggestion: str | None = None):
+        self.per_chunk, self.severity, self.extra, self.suggestion = per_chunk, severity, extra, suggestion
+        self.calls: list = []
+
+    def identity(self) -> str:
+        return f"echo-{self.per_chunk}-{self.severity}-{self.extra}-{self.suggestion}"
+
+    def prepare(self, context_tokens: int) -> None:
+        pass
+
+    def complete(self, messages, schema, max_tokens) -> Completion:
+        self.calls.append(messages)
+        prompt = messages[-1]["content"]
+        comments = []
+        section = ""
+        # a file window lists the file's other chunks too and names the hunks to review
+        focus = re.search(r"^Review part \d+ of \d+: only the hunks? (.*)$", prompt, re.M)
+        wanted = set(re.findall(r"`(@@ [^`]* @@)`", focus.group(1))) if focus else None
+        in_focus = wanted is None
+        for line in prompt.splitlines():
+            if line.startswith("@@ ") and wanted is not None:
+                in_focus = line[: line.index(" @@", 3) + 3] in wanted
+            if line.startswith("__"):
+                section = line
+            m = _ADDED.match(line)
+            if m and in_focus and section == "__new hunk__" and m.group(2).strip() and len(comments) < self.per_chunk:
+                item = {"line": int(m.group(1)), "side": "RIGHT", "severity": self.severity,
+                        "body": f"Check `{m.group(2).strip()[:60]}` here.{self.extra}"}
+                if self.suggestion is not None:
+                    item["suggestion"] = self.suggestion
+                comments.append(item)
+        return Completion(json.dumps({"comments": comments}), prompt_tokens=100, prompt_tokens_evaluated=50,
+                          completion_tokens=20)
+
+    def close(self) -> None:
+        pass
+
+
+class Judging(ScriptedBackend):
+    """Drafts from a script; as judge, prefers the version that contains `correct_line`."""
+
+    def __init__(self, answers, correct_line):
+        super().__init__(answers)
+        self.correct_line = correct_line
+        self.judged = []
+
+    def choose(self, messages, options):
+        prompt = messages[-1]["content"]
+        self.judged.append(prompt)
+        a = prompt.split("Version A:")[1].split("Version B:")[0]
+        # a position bias, as real models have: "A" gets a bonus
+        p_a = 0.75 if self.correct_line in a else 0.65
+        return Choice({"A": p_a, "B": 1 - p_a}, prompt_tokens=50, prompt_tokens_evaluated=10)
