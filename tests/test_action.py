@@ -1,15 +1,18 @@
-"""reviewer/github/action.py and workflow.py on their own: the runner's variables, event decisions on GitHub's real
-webhook payloads, workflow-command escaping, step outputs and the job summary's 1 MiB."""
+"""reviewer/github/action.py and workflow.py on their own: the runner's variables, event decisions on
+webhook payloads shaped as GitHub documents them (checked against GitHub's own examples when
+../shared is there), workflow-command escaping, step outputs and the job summary's 1 MiB."""
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 import re
 import subprocess
 
 import pytest
-from conftest import ROOT, shared
+from conftest import ROOT, SHARED, shared
+from fakes.actions import BUILT, parse_outputs, payload, review_comment
 
 from reviewer.github.action import ActionEnv, decide, read_inputs, settings_flags
 from reviewer.github.workflow import SUMMARY_LIMIT, annotation, append_summary, command, fit_summary, output_block
@@ -18,29 +21,32 @@ from reviewer.errors import InputError
 from reviewer.types import Comment, Note
 
 
-def payload(name: str) -> dict:
+def github_example(name: str) -> dict:
     return json.loads(shared("github-events", name).read_text(encoding="utf-8"))
 
 
-def review_comment(association: str = "COLLABORATOR", body: str = "/review") -> dict:
-    """The real issue_comment payload, moved onto a pull request (GitHub adds issue.pull_request)."""
-    data = payload("issue_comment.created.payload.json")
-    data["issue"]["pull_request"] = {"url": data["issue"]["url"].replace("/issues/", "/pulls/")}
-    data["comment"].update(body=body, author_association=association)
-    return data
+EXAMPLES = SHARED / "github-events"
 
 
-def parse_outputs(text: str) -> dict[str, str]:
-    out, lines = {}, iter(text.splitlines())
-    for line in lines:
-        name, delimiter = line.split("<<", 1)
-        value = []
-        for item in lines:
-            if item == delimiter:
-                break
-            value.append(item)
-        out[name] = "\n".join(value)
-    return out
+@pytest.mark.parametrize("name", sorted(BUILT) if EXAMPLES.is_dir() else [None])
+def test_the_built_payloads_decide_as_githubs_own_examples(name):
+    """Each payload built in tests/fakes/actions.py decides as GitHub's documented example of the
+    same event does (../shared/fixtures/github-events), with the same values where it is read."""
+    if name is None:  # one skip, not one per example
+        pytest.skip(f"{EXAMPLES} is absent: the shared fixtures live next to the checkout (../shared)")
+    ours, theirs = payload(name), github_example(name)
+    event = name.split(".")[0]
+
+    def decided(data, **options):  # the decision, less the payload it carries
+        return dataclasses.replace(decide(event, data, **options), pull=None)
+
+    for options in ({}, {"drafts": True}, {"closed": True}):
+        assert decided(ours, **options) == decided(theirs, **options)
+    if event == "issue_comment":
+        on_pull = copy.deepcopy(theirs)
+        on_pull["issue"]["pull_request"] = {"url": on_pull["issue"]["url"].replace("/issues/", "/pulls/")}
+        on_pull["comment"].update(body="/review", author_association="COLLABORATOR")
+        assert decided(review_comment()) == decided(on_pull)
 
 
 def test_inputs_as_github_names_them():

@@ -1,18 +1,30 @@
-"""Parsing and chunking on every real PR diff in ../shared/fixtures/real-diffs."""
+"""Parsing and chunking on the diffs git builds for the tests (renames, deletions, binary files,
+mode changes, non-UTF-8 bytes, no newline at the end, a large hunk, 114 files), and on every real
+PR diff in ../shared/fixtures/real-diffs when it is there."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from conftest import SHARED, real_diffs, shared
+from conftest import SHARED, real_diffs
+from fakes.gitdiffs import NAMES, own_diff
 
 from reviewer.anchor import DiffIndex
 from reviewer.chunk import DEFAULT_IGNORE, estimate_tokens, hunk_cost, make_chunks, matches, select_files, split_hunk
 from reviewer.diffparse import decode, parse_diff
 from reviewer.errors import InputError
 
-DIFFS = real_diffs()
+REAL = real_diffs()
+# (name, bytes, (files, insertions, deletions)): git's own counts for the built diffs, INDEX.md's for the real ones
+CASES = [*NAMES, *(p.name for p in REAL)]
+
+
+def case(name: str) -> tuple[bytes, tuple[int, int, int]]:
+    if name in NAMES:
+        d = own_diff(name)
+        return d.data, (d.files, d.insertions, d.deletions)
+    return (SHARED / "real-diffs" / name).read_bytes(), index_stats()[name]
 
 
 def index_stats() -> dict[str, tuple[int, int, int]]:
@@ -61,11 +73,11 @@ def naive_counts(text: str) -> dict[str, tuple[int, int]]:
     return {k: (v[0], v[1]) for k, v in counts.items()}
 
 
-@pytest.mark.parametrize("path", DIFFS, ids=[p.name for p in DIFFS])
-def test_every_real_diff_parses_with_matching_counts(path):
-    text = decode(path.read_bytes())
+@pytest.mark.parametrize("name", CASES)
+def test_every_diff_parses_with_gits_counts(name):
+    data, (n_files, insertions, deletions) = case(name)
+    text = decode(data)
     files = parse_diff(text)
-    n_files, insertions, deletions = index_stats()[path.name]
     assert len(files) == n_files
     assert sum(f.added for f in files) == insertions
     assert sum(f.removed for f in files) == deletions
@@ -74,9 +86,9 @@ def test_every_real_diff_parses_with_matching_counts(path):
         assert (f.added, f.removed) == naive[f.path], f.path
 
 
-@pytest.mark.parametrize("path", DIFFS, ids=[p.name for p in DIFFS])
-def test_chunks_cover_every_changed_line_of_reviewed_files(path):
-    files = parse_diff(decode(path.read_bytes()))
+@pytest.mark.parametrize("name", CASES)
+def test_chunks_cover_every_changed_line_of_reviewed_files(name):
+    files = parse_diff(decode(case(name)[0]))
     kept, skipped = select_files(files)
     assert len(kept) + len(skipped) == len(files)
     chunks = make_chunks(kept, budget=600, target=400)
@@ -91,7 +103,7 @@ def test_chunks_cover_every_changed_line_of_reviewed_files(path):
 
 
 def test_renames_keep_both_names():
-    files = parse_diff(decode(shared("real-diffs", "stable-rename-delete.diff").read_bytes()))
+    files = parse_diff(own_diff("rename-delete").text)
     renamed = [f for f in files if f.status == "renamed"]
     assert ("docs/changes.md", "docs/changes.rst") in {(f.path, f.old_path) for f in renamed}
     chunks = make_chunks(renamed, budget=2000)
@@ -99,17 +111,30 @@ def test_renames_keep_both_names():
 
 
 def test_binary_and_deleted_files_are_skipped_and_listed():
-    files = parse_diff(decode(shared("real-diffs", "large-with-binary.diff").read_bytes()))
+    files = parse_diff(own_diff("rename-delete").text + own_diff("binary-mode").text)
     kept, skipped = select_files(files)
     reasons = {s.path: s.reason for s in skipped}
-    assert reasons["docs/_static/click-icon.png"] == "binary file"
+    assert {reasons[p] for p in ("docs/icon.png", "docs/logo.png", "docs/old.png")} == {"binary file"}
     assert all(not f.binary for f in kept)
     deleted = [f.path for f in files if f.status == "removed" and not f.binary]
-    assert deleted and all(reasons[p] == "deleted file" for p in deleted)
+    assert deleted == ["docs/old_api.rst", "src/legacy.py"] and all(reasons[p] == "deleted file" for p in deleted)
+
+
+def test_mode_changes_non_utf8_bytes_and_missing_newlines():
+    files = {f.path: f for f in parse_diff(own_diff("binary-mode").text)}
+    kept, skipped = select_files(list(files.values()))
+    assert "run.sh" in {s.path for s in skipped}  # a mode change alone: nothing to review
+    assert [line.text for h in files["tool.sh"].hunks for line in h.lines if line.kind == "+"] == ["echo tool --verbose"]
+    names = parse_diff(own_diff("non-utf8").text)
+    added = [line.text for f in names for h in f.hunks for line in h.lines if line.kind == "+"]
+    assert added == ["Plain text, \ufffd 2024.", "    'na\ufffdve',", "    '\ufffdber',"]  # bad bytes marked, no line lost
+    ends = {f.path: [(line.kind, line.text) for h in f.hunks for line in h.lines] for f in parse_diff(own_diff("no-newline").text)}
+    assert ends["a.py"] == [(" ", "x = 1"), ("-", "y = 2"), ("+", "y = 3")]  # git's "\\ No newline" is no line
+    assert ends["c.py"] == [(" ", "keep = 1"), ("+", "last = 2")]
 
 
 def test_huge_diff_with_114_files():
-    files = parse_diff(decode(shared("real-diffs", "huge-114-files.diff").read_bytes()))
+    files = parse_diff(own_diff("many-files").text)
     assert len(files) == 114
     kept, skipped = select_files(files)
     chunks = make_chunks(kept, budget=1500, target=1000)
@@ -118,7 +143,7 @@ def test_huge_diff_with_114_files():
 
 
 def test_large_hunk_is_split_at_line_boundaries_not_dropped():
-    files = parse_diff(decode(shared("real-diffs", "changes-to-markdown.diff").read_bytes()))
+    files = parse_diff(own_diff("large-hunk").text)
     biggest = max((h for f in files for h in f.hunks), key=lambda h: len(h.lines))
     parts = split_hunk(biggest, 300, estimate_tokens)
     assert len(parts) > 1
@@ -127,7 +152,7 @@ def test_large_hunk_is_split_at_line_boundaries_not_dropped():
 
 
 def test_small_hunks_of_one_file_share_a_chunk():
-    files = parse_diff(decode(shared("real-diffs", "pager-once.diff").read_bytes()))
+    files = parse_diff(own_diff("python-change").text)
     per_hunk = make_chunks(files, budget=4000, target=1)
     shared_chunks = make_chunks(files, budget=4000, target=4000)
     assert len(shared_chunks) < len(per_hunk) == sum(len(f.hunks) for f in files)

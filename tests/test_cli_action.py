@@ -1,4 +1,4 @@
-"""`reviewer action` end to end: GitHub's real webhook payloads, the variables a runner sets
+"""`reviewer action` end to end: webhook payloads shaped as GitHub documents them (fakes/actions.py), the variables a runner sets
 (GITHUB_*, INPUT_* with hyphens), the fake GitHub over real HTTP. A scripted model for speed,
 and one run of the real SmolLM2."""
 
@@ -11,8 +11,8 @@ import subprocess
 
 import pytest
 from click.testing import CliRunner
-from conftest import shared
 from fakes.github import FakeGitHub
+from fakes.gitdiffs import own_diff
 from conftest import TOKEN
 from fakes.backends import EchoBackend
 from fakes.actions import parse_outputs, payload, review_comment
@@ -23,7 +23,7 @@ from reviewer.cli import main
 
 REPO = "Codertocat/Hello-World"  # the payloads' own repository
 INPUTS = ("model", "github-token", "post", "fail-on", "config", "style", "max-comments", "extra-args")
-FILE = "src/click/_termui_impl.py"
+FILE = "src/pager.py"
 
 
 class Runner:
@@ -64,7 +64,7 @@ def gh(monkeypatch):
     opened = payload("pull_request.opened.payload.json")["pull_request"]
     with FakeGitHub(token=TOKEN) as fake:
         fake.add_repo(REPO, collaborators=("hubot",))
-        fake.add_pull(REPO, number=opened["number"], diff=shared("real-diffs", "pager-once.diff").read_text(),
+        fake.add_pull(REPO, number=opened["number"], diff=own_diff("python-change").text,
                       title=opened["title"], body=opened["body"], user=opened["user"]["login"],
                       base_sha=opened["base"]["sha"], head_sha=opened["head"]["sha"])
         yield fake
@@ -101,7 +101,7 @@ def test_opened_posts_one_comment_review_summary_and_outputs(run, echo):
 def test_synchronize_reviews_the_new_head(run, echo):
     assert run("pull_request", payload("pull_request.opened.payload.json")).exit_code == 0
     new = "f" * 40
-    diff = shared("real-diffs", "pager-once.diff").read_text().replace("return None\n", "return None  # none\n", 1)
+    diff = own_diff("python-change").text.replace('cmd = "less"\n', 'cmd = "more"\n', 1)
     run.fake.push(REPO, 2, head_sha=new, diff=diff)
     data = payload("pull_request.synchronize.payload.json")
     data["pull_request"]["head"]["sha"] = data["after"] = new
@@ -116,7 +116,7 @@ def test_synchronize_reviews_the_new_head(run, echo):
 def test_other_review_events(run, echo, name):
     result = run("pull_request", payload(name))
     assert result.exit_code == 0, result.output
-    assert len(run.fake.reviews(REPO, 2)) == 1 and run.outputs["comments"] == str(len(echo.calls) * 2 - 1)
+    assert len(run.fake.reviews(REPO, 2)) == 1 and run.outputs["comments"] == str(len(echo.calls) * 2)  # two findings a chunk
 
 
 def test_drafts_are_skipped_unless_configured(run, echo):
@@ -141,7 +141,7 @@ def test_unrelated_event_is_a_notice(run, echo):
 
 
 def test_review_comment_from_a_collaborator_runs(run, echo, gh):
-    gh.add_pull(REPO, number=1, diff=shared("real-diffs", "pager-once.diff").read_text(), user="Codertocat")
+    gh.add_pull(REPO, number=1, diff=own_diff("python-change").text, user="Codertocat")
     result = run("issue_comment", review_comment("COLLABORATOR"))
     assert result.exit_code == 0, result.output
     assert "/review by Codertocat: reviewing Codertocat/Hello-World#1" in result.stdout
@@ -159,7 +159,7 @@ def test_comment_on_an_issue_is_a_notice(run, echo):
 
 
 def test_review_comment_on_a_closed_pr_is_skipped(run, echo, gh):
-    gh.add_pull(REPO, number=1, diff=shared("real-diffs", "pager-once.diff").read_text(), state="closed")
+    gh.add_pull(REPO, number=1, diff=own_diff("python-change").text, state="closed")
     result = run("issue_comment", review_comment("OWNER"))
     assert result.exit_code == 0 and "#1 is closed" in result.stdout
     assert gh.writes == [] and echo.calls == []
@@ -171,7 +171,7 @@ def test_fork_pr_gets_annotations_and_no_write(run, echo):
     result = run("pull_request", data)
     assert result.exit_code == 0, result.output
     assert run.fake.writes == []
-    warnings = [x for x in result.stdout.splitlines() if x.startswith(f"::warning file={FILE},line=")]
+    warnings = [x for x in result.stdout.splitlines() if x.startswith("::warning file=")]
     assert len(warnings) == int(run.outputs["comments"]) > 2 and all(",title=reviewer (warning)::Check `" in x for x in warnings)
     assert "fork" in run.summary.read_text()
 
@@ -187,7 +187,7 @@ def test_review_comment_on_a_fork_pr_posts(run, echo, gh, monkeypatch):
         return pull
 
     monkeypatch.setattr(action_cli, "fetch_pull", from_a_fork)
-    gh.add_pull(REPO, number=1, diff=shared("real-diffs", "pager-once.diff").read_text())
+    gh.add_pull(REPO, number=1, diff=own_diff("python-change").text)
     result = run("issue_comment", review_comment("MEMBER"))
     assert result.exit_code == 0, result.output
     assert len(gh.reviews(REPO, 1)) == 1 and "::warning" not in result.stdout
@@ -270,7 +270,7 @@ def test_config_is_never_read_from_the_prs_own_code(run, echo, gh):
     git("add", ".reviewer.toml")
     git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-q", "-m", "pr")
     head = git("rev-parse", "HEAD")
-    gh.add_pull(REPO, number=3, diff=shared("real-diffs", "pager-once.diff").read_text(), head_sha=head)
+    gh.add_pull(REPO, number=3, diff=own_diff("python-change").text, head_sha=head)
     data = payload("pull_request.opened.payload.json")
     data["pull_request"].update(number=3)
     data["pull_request"]["head"]["sha"] = head

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from click.testing import CliRunner
-from conftest import shared
+from fakes.gitdiffs import own_diff
 from fakes.github import FakeGitHub
 from conftest import REPO, TOKEN
 from fakes.backends import EchoBackend
@@ -140,7 +140,7 @@ def test_real_model_posts_once_and_rerun_adds_nothing(gh, smollm2_path, monkeypa
             "REVIEWER_THREADS": "1"}
     for k, v in fast.items():
         monkeypatch.setenv(k, v)
-    text = shared("real-diffs", "edit-pathlib.diff").read_text()
+    text = own_diff("python-change").text
     gh.add_pull(REPO, number=8, diff=text, title="Add pathlib support to edit", user="alice")
     args = ["review", f"{REPO}#8", "--github-url", gh.base_url, "--model", str(smollm2_path), "--post"]
     result = CliRunner().invoke(main, args)

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FAST, check_report, shared
+from conftest import FAST, check_report
+from fakes.gitdiffs import own_diff_file
 
 from reviewer.anchor import DiffIndex
 from reviewer.chunk import select_files
@@ -36,7 +37,7 @@ index 1111111..2222222 100644
 
 
 def test_review_real_diff_json_with_click_runner_then_cached(smollm2_path, tmp_path, monkeypatch):
-    diff = shared("real-diffs", "pager-params.diff")
+    diff = own_diff_file(tmp_path, "python-change")
     for k, v in FAST.items():
         monkeypatch.setenv(k, v)
     out = tmp_path / "review.json"
@@ -49,7 +50,7 @@ def test_review_real_diff_json_with_click_runner_then_cached(smollm2_path, tmp_p
     assert stats["chunks"] >= 3 and stats["model_calls"] >= stats["chunks"]
     assert 0 < stats["prompt_tokens_evaluated"] < stats["prompt_tokens"]  # the system prompt is evaluated once
     assert stats["cache_hits"] == 0
-    assert set(json.loads(out.read_text())["files"]) == {"CHANGES.md", "src/click/_termui_impl.py", "tests/test_termui.py"}
+    assert set(json.loads(out.read_text())["files"]) == {"CHANGES.md", "src/pager.py", "tests/test_pager.py"}
 
     # the same review again: answered from the cache, no model call, identical comments
     again = tmp_path / "again.json"

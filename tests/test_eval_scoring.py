@@ -7,6 +7,7 @@ import json
 import pytest
 from click.testing import CliRunner
 from conftest import shared
+from fakes.cases import write_quality_set, write_style_set
 
 from reviewer.cli import main
 from reviewer.diffparse import parse_diff
@@ -18,7 +19,7 @@ def review_with(*comments, notes=()):
     return Review(tuple(comments), "", Stats(), notes=tuple(notes))
 
 
-def test_quality_sets_load_without_exposing_meta_to_the_review():
+def test_the_shared_case_sets_load_with_their_counts():
     cases = load_cases(shared("quality-quixbugs"))
     assert len(cases) == 28 and all(c.kind == "quality" for c in cases)
     assert len(load_cases(shared("quality-cases"))) == 47
@@ -26,8 +27,15 @@ def test_quality_sets_load_without_exposing_meta_to_the_review():
     assert len(style) == 36 and all(c.kind == "style" and c.meta["lines"] for c in style)
 
 
-def test_bug_caught_within_three_lines_of_the_change_with_error_or_warning():
-    case = next(c for c in load_cases(shared("quality-quixbugs")) if c.name == "quixbugs-bucketsort")
+def test_case_sets_load_by_their_files(tmp_path):
+    quality = load_cases(write_quality_set(tmp_path / "quality"))
+    assert [c.name for c in quality] == ["bucketsort", "mean"] and all(c.kind == "quality" for c in quality)
+    style = load_cases(write_style_set(tmp_path / "style"))
+    assert len(style) == 3 and all(c.kind == "style" and c.meta["lines"] for c in style)
+
+
+def test_bug_caught_within_three_lines_of_the_change_with_error_or_warning(tmp_path):
+    case = next(c for c in load_cases(write_quality_set(tmp_path)) if c.name == "mean")
     files = parse_diff(case.positive.read_text())
     path = case.meta["path"]
     assert changed_region(files, path) == [21, 21]  # the removed line sat where the added line is
@@ -46,8 +54,8 @@ def test_false_alarm_and_noise():
     assert noisy(review_with(Comment("a", 1, "RIGHT", "note", "x"))) and not noisy(review_with())
 
 
-def test_style_caught_within_two_lines_any_severity():
-    case = next(c for c in load_cases(shared("style-cases")) if c.name == "ggml-0124b663")
+def test_style_caught_within_two_lines_any_severity(tmp_path):
+    case = next(c for c in load_cases(write_style_set(tmp_path)) if c.name == "struct-keyword")
     files = parse_diff(case.positive.read_text())
     path, (line,) = case.meta["path"], case.meta["lines"]
     assert style_caught(review_with(Comment(path, line + 2, "RIGHT", "note", "x")), files, path, [line])
@@ -65,10 +73,11 @@ def test_eval_runs_the_real_model_on_two_cases(smollm2_path, tmp_path, monkeypat
     for k, v in {"REVIEWER_MAX_TOKENS": "160", "REVIEWER_COMMENTS_PER_CHUNK": "2", "REVIEWER_CONTEXT": "4096"}.items():
         monkeypatch.setenv(k, v)
     out = tmp_path / "results.json"
-    result = CliRunner().invoke(main, ["eval", str(shared("quality-quixbugs")), "--limit", "2", "--model",
+    folder = write_quality_set(tmp_path / "quality-set")
+    result = CliRunner().invoke(main, ["eval", str(folder), "--limit", "2", "--model",
                                        str(smollm2_path), "--results", str(out)])
     assert result.exit_code == 0, result.output
-    assert "| quality-quixbugs |" in result.stdout
+    assert "| quality-set |" in result.stdout
     data = json.loads(out.read_text())
     (s,) = data["sets"]
     assert len(s["cases"]) == 2 and 0 <= s["recall"] <= 1 and 0 <= s["alarm_rate"] <= 1
@@ -78,7 +87,7 @@ def test_eval_with_a_style_file_applies_its_checkable_rules(tmp_path, monkeypatc
     """The eval reviews with the style guide itself (not only its text): the line checks run."""
     from fakes.backends import ScriptedBackend
 
-    folder = shared("style-cases")
+    folder = write_style_set(tmp_path / "style-set")
     use_backend(ScriptedBackend([]), "scripted")
     monkeypatch.setenv("REVIEWER_VERIFY", "0")
     out = tmp_path / "results.json"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import shared
+from fakes.gitdiffs import own_diff
 from fakes.backends import EchoBackend
 from fakes.backends import ScriptedBackend
 
@@ -105,8 +105,8 @@ def test_a_change_elsewhere_in_the_window_reviews_the_whole_window_again(tmp_pat
     assert len(changed.calls) == 2 and all("m.py" in m[-1]["content"] for m in changed.calls)
 
 
-def test_on_a_real_diff_every_comment_sits_on_a_line_of_its_own_chunk():
-    text = shared("real-diffs", "pager-params.diff").read_text()
+def test_on_a_git_diff_every_comment_sits_on_a_line_of_its_own_chunk():
+    text = own_diff("python-change").text
     backend = EchoBackend(per_chunk=2)
     r = review(text, backend)
     files, _ = select_files(parse_diff(text))

@@ -7,7 +7,7 @@ import dataclasses
 import re
 
 import pytest
-from conftest import shared
+from fakes.gitdiffs import own_diff
 from fakes.github import FakeGitHub
 from conftest import REPO, TOKEN, make_client
 from fakes.diffs import modified_file, new_file
@@ -55,7 +55,7 @@ def finding(path, ln, body, severity="warning", **kw) -> Comment:
 
 
 def test_post_one_comment_review_that_github_accepts_then_rerun_posts_nothing(gh):
-    text = shared("real-diffs", "pager-params.diff").read_text()
+    text = own_diff("python-change").text
     gh.add_pull(REPO, number=7, diff=text, user="alice", head_sha=HEAD)
     d = fetched(gh)
     added, removed = lines(text, "+"), lines(text, "-")
@@ -298,7 +298,7 @@ def test_markers_count_only_from_the_tokens_user_unless_it_cannot_be_known(gh):
 
 
 def test_notes_go_into_the_review_body_unless_inline_notes(gh):
-    text = shared("real-diffs", "pager-params.diff").read_text()
+    text = own_diff("python-change").text
     gh.add_pull(REPO, number=7, diff=text, user="alice", head_sha=HEAD)
     d = fetched(gh)
     added = lines(text, "+")

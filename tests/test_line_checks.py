@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import SHARED, shared
+from conftest import shared
+from fakes.style import GUIDELINES
 
 from reviewer.diffparse import parse_diff
 from reviewer.style import guide_from_files
@@ -101,16 +102,20 @@ def test_helpers():
     assert code_of('x = "a // b"; // c') == 'x = ""; ' and code_of("   * a comment line") == ""
 
 
-@pytest.mark.skipif(not (SHARED / "maintainer-style").is_dir(), reason="../shared is absent")
-def test_the_real_maintainer_files_state_checkable_rules():
-    guide = guide_from_files((str(shared("maintainer-style", "llama.cpp.CONTRIBUTING.guidelines.md")),))
-    kinds = {r.kind for r in find_rules(guide.sections)}
+def test_a_maintainer_s_guidelines_state_checkable_rules(tmp_path):
+    path = tmp_path / "CONTRIBUTING.md"
+    path.write_text(GUIDELINES)
+    kinds = {r.kind for r in find_rules(guide_from_files((str(path),)).sections)}
     assert {"pointer", "braces", "keyword", "snake_case"} <= kinds
 
 
-@pytest.mark.skipif(not (SHARED / "style-cases").is_dir(), reason="../shared is absent")
-def test_on_the_style_cases_the_checks_find_the_breaks_and_stay_quiet_on_clean_commits():
-    root = SHARED / "style-cases"
+def test_on_the_real_maintainer_files_and_style_cases():
+    """../shared: llama.cpp's own guidelines state the checkable rules; on the 36 style cases the
+    checks find the breaks and stay quiet on the clean commits."""
+    guide = guide_from_files((str(shared("maintainer-style", "llama.cpp.CONTRIBUTING.guidelines.md")),))
+    kinds = {r.kind for r in find_rules(guide.sections)}
+    assert {"pointer", "braces", "keyword", "snake_case"} <= kinds
+    root = shared("style-cases")
     rules = find_rules(guide_from_files((str(root / "STYLE.md"),)).sections)
     caught = noisy = total = 0
     for case in sorted(p for p in root.iterdir() if p.is_dir()):

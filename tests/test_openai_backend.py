@@ -11,7 +11,8 @@ import time
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import FAST, check_report, shared
+from conftest import FAST, check_report
+from fakes.gitdiffs import own_diff_file
 
 from reviewer.backends.openai import OpenAIBackend, OpenAIOptions, chat_url
 from reviewer.cli import main
@@ -74,8 +75,8 @@ def test_schema_constrained_answer_from_the_server(server):
     assert completion.prompt_tokens > 0 and completion.completion_tokens > 0
 
 
-def test_review_through_the_server_is_valid_and_anchored(server, monkeypatch):
-    diff = shared("real-diffs", "pager-once.diff")
+def test_review_through_the_server_is_valid_and_anchored(server, monkeypatch, tmp_path):
+    diff = own_diff_file(tmp_path, "python-change")
     for k, v in FAST.items():
         monkeypatch.setenv(k, v)
     result = CliRunner().invoke(

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
-from conftest import shared
+from conftest import ROOT
+from fakes.gitdiffs import own_diff
 
 from reviewer.chunk import make_chunks, select_files
-from reviewer.diffparse import decode, parse_diff
+from reviewer.diffparse import parse_diff
 from reviewer.errors import ConfigError
 from reviewer.prompt import Templates, default_template_dir
 from reviewer.types import PullRequest
 
 
 def test_chunk_listing_numbers_new_and_old_lines_unambiguously():
-    files, _ = select_files(parse_diff(decode(shared("real-diffs", "pager-params.diff").read_bytes())))
+    files, _ = select_files(parse_diff(own_diff("python-change").text))
     chunk = make_chunks(files, budget=3000)[0]
     text = Templates().chunk_prompt(chunk)
     assert f"## File: '{chunk.path}'" in text and "__new hunk__" in text
@@ -47,6 +50,12 @@ def test_user_templates_override_defaults_and_are_sandboxed(tmp_path):
 
 
 def test_default_templates_are_all_present():
+    """Every template the code names is shipped, and every shipped template is named somewhere."""
     folder = default_template_dir()
-    for name in ("system.j2", "chunk.j2", "summary.j2", "report.md.j2", "style.md"):
-        assert (folder / name).is_file()
+    code = "\n".join(p.read_text() for p in (ROOT / "reviewer").rglob("*.py"))
+    named = set(re.findall(r'"([a-z_]+(?:\.md)?\.j2|style\.md)"', code))
+    shipped = {p.name for p in folder.iterdir() if p.is_file()}
+    assert {"system.j2", "chunk.j2", "chunk_window.j2", "summary.j2", "report.md.j2", "style.md", "judge.j2",
+            "judge_system.j2"} <= named
+    assert named == shipped
+    assert sorted(p.name for p in (folder / "guidance").iterdir()) == ["python.md"]  # the judge's checklists

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import shared
 from fakes.github import FakeGitHub
 from conftest import REPO, TOKEN
 from fakes.backends import EchoBackend
 from fakes.diffs import modified_file, new_file
+from fakes.style import AGENT_SYSTEM, GUIDELINES
 
 from reviewer.chunk import estimate_tokens
 from reviewer.cli import main
@@ -50,8 +50,7 @@ def write(root: Path, rel: str, text: str) -> None:
 @pytest.fixture
 def repo(tmp_path) -> Path:
     """A git repository holding every kind of style file, committed on main."""
-    system = shared("maintainer-style", "ggml.pi.gg.SYSTEM.md").read_text()
-    guidelines = shared("maintainer-style", "llama.cpp.CONTRIBUTING.guidelines.md").read_text()
+    system, guidelines = AGENT_SYSTEM, GUIDELINES
     root = tmp_path / "repo"
     root.mkdir()
     git(root, "init", "-q", "-b", "main")
@@ -152,8 +151,10 @@ def test_split_globs_keeps_braces_together():
     assert split_globs('"**/*.{c,h}", src/** ,') == ("**/*.{c,h}", "src/**")
 
 
-def test_budget_keeps_the_sections_about_the_changes_language():
-    guide = guide_from_files((str(shared("maintainer-style", "llama.cpp.CONTRIBUTING.guidelines.md")),))
+def test_budget_keeps_the_sections_about_the_changes_language(tmp_path):
+    path = tmp_path / "guidelines.md"
+    path.write_text(GUIDELINES)
+    guide = guide_from_files((str(path),))
     extra = parse_sections("# Python style\n\n- Use type hints. Python files use ruff.\n\n# Reviews\n\n- Be kind.\n",
                            "X.md")
     sections = [*guide.sections, *extra]
@@ -168,8 +169,7 @@ def test_budget_keeps_the_sections_about_the_changes_language():
     assert python in kept and coding not in kept
     fitted = guide.fitted(200, ["python"])
     assert fitted.sections == () and fitted.report_sources()[-1] == (
-        "left out to fit the style budget: llama.cpp.CONTRIBUTING.guidelines.md › Coding guidelines, "
-        "llama.cpp.CONTRIBUTING.guidelines.md › Naming guidelines")
+        "left out to fit the style budget: guidelines.md › Coding guidelines, guidelines.md › Naming guidelines")
 
 
 def test_explicit_style_replaces_discovery_and_the_default_is_the_fallback(repo, tmp_path):
@@ -343,7 +343,7 @@ def test_title_format_from_the_maintainers_rule(repo):
     [check] = bad.pr_checks
     assert (check.check, check.rule) == ("title", ".pi/gg/SYSTEM.md › General")
     assert check.message == "the title does not follow the format `<module> : <title>`"
-    assert check.quote == "PR and commit titles format: `<module> : <title>`. Lookup recents for examples"
+    assert check.quote == "PR and commit titles format: `<module> : <title>`. Look at recent ones for examples"
     assert "the title does not follow the format `<module> : <title>` ([.pi/gg/SYSTEM.md › General]" in bad.summary
     for good in ("llama : fix the tokenizer", "ggml-cuda, server : fix a race"):
         assert checks(repo, pull(good)).pr_checks == ()

@@ -262,3 +262,10 @@ def own_diff(name: str) -> BuiltDiff:
         _ROOT.append(tempfile.TemporaryDirectory(prefix="reviewer-gitdiffs-"))
         _BUILT.update(build_all(Path(_ROOT[0].name)))
     return _BUILT[name]
+
+
+def own_diff_file(folder: Path, name: str) -> Path:
+    """``own_diff(name)`` written to ``folder/NAME.diff`` (for `--diff PATH`)."""
+    path = folder / f"{name}.diff"
+    path.write_bytes(own_diff(name).data)
+    return path
