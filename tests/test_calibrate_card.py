@@ -7,9 +7,9 @@ import json
 import sys
 
 import pytest
-from calibrate_repo import build_history
+from fakes.calibrate_repo import build_history
 from click.testing import CliRunner
-from helpers import EchoBackend
+from fakes.backends import EchoBackend
 
 from reviewer.backends.llama import Choice
 from reviewer.cache import ResultCache

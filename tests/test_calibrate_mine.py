@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from calibrate_repo import build_history
+from fakes.calibrate_repo import build_history
 
 from reviewer.calibrate.files import is_comment, is_doc, is_source, is_test
 from reviewer.calibrate.git import Git

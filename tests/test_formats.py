@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import ROOT
-from helpers import modified_file, new_file
+from fakes.diffs import modified_file, new_file
 
 from reviewer.anchor import DiffIndex
 from reviewer.config import CHOICES, load_settings

@@ -1,4 +1,4 @@
-"""GitLab merge requests against the fake GitLab (tests/fakegitlab.py) over real HTTP, through
+"""GitLab merge requests against the fake GitLab (tests/fakes/gitlab.py) over real HTTP, through
 python-gitlab and the command line: references, the diff (/diffs paginated, /changes), the
 target branch's style rules, dry run, discussions anchored with ``position``, the summary note
 edited in place, re-runs that post only new findings, refused positions, and the errors."""
@@ -11,8 +11,8 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from fakegitlab import BOT, HUMAN, JOB_TOKEN, TOKEN, FakeGitLab, MergeRequest
-from helpers import EchoBackend
+from fakes.gitlab import BOT, HUMAN, JOB_TOKEN, TOKEN, FakeGitLab, MergeRequest
+from fakes.backends import EchoBackend
 
 from reviewer.cli import main
 from reviewer.errors import GitLabError, InputError
@@ -184,7 +184,7 @@ def test_a_push_that_moves_the_lines_posts_no_duplicate(gl, echo):
 
 
 def test_positions_name_old_lines_for_removed_lines_and_both_for_context_lines(gl, monkeypatch):
-    from fakegitlab import diff_lines
+    from fakes.gitlab import diff_lines
 
     from reviewer.types import Completion
 

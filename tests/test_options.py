@@ -19,7 +19,8 @@ from reviewer.cli import main
 from reviewer.config import CHOICES, DEFAULTS, Settings, load_settings, options_from
 from reviewer.github.action import INPUT_SETTINGS
 from reviewer.github.client import GitHubClient
-from reviewer.github.host import HOST
+from reviewer.github.host import PullRequestTarget
+from reviewer.github.ref import PRRef
 from reviewer.github.sink import GitHubReviewSink
 from reviewer.pipeline import ReviewOptions
 
@@ -66,7 +67,8 @@ def test_the_github_sink_and_client_default_to_the_settings():
     client = GitHubClient("http://127.0.0.1:1", None)
     assert (client.max_wait, client.github.requester._Requester__timeout) == (DEFAULTS.github_max_wait,
                                                                              int(DEFAULTS.github_timeout))
-    made, plain = HOST.sink(client, load_settings({}, env={}), ""), GitHubReviewSink(client, "")
+    request = PullRequestTarget(PRRef("octo", "demo", 7), client)
+    made, plain = request.sink(load_settings({}, env={}), ""), GitHubReviewSink(client, "")
     for name in ("max_comments", "review_event", "inline_notes"):
         assert getattr(made, name) == getattr(plain, name) == getattr(DEFAULTS, name)
 
@@ -77,8 +79,9 @@ def test_min_severity_is_a_flag(effective):
 
 
 def test_every_choice_flag_offers_the_settings_own_choices():
-    flags = {p.opts[0].removeprefix("--").replace("-", "_"): p for c in main.commands.values()
-             for p in getattr(c, "params", ()) if isinstance(p.type, click.Choice)}
+    commands = [main.commands[name] for name in ("review", "eval", "bench")]  # those that take the settings' flags
+    flags = {p.opts[0].removeprefix("--").replace("-", "_"): p for c in commands for p in c.params
+             if isinstance(p.type, click.Choice)}
     assert {"format", "fail_on", "backend", "min_severity"} <= set(flags)
     for name, param in flags.items():
         assert tuple(param.type.choices) == CHOICES[name]

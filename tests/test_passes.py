@@ -267,8 +267,8 @@ def test_a_judged_fix_of_another_line_count_is_posted_as_an_applicable_suggestio
 
 
 def test_judged_suggestions_over_a_line_range_post_to_github_without_a_422():
-    from fakegithub import FakeGitHub
-    from helpers import REPO, TOKEN, make_client
+    from conftest import REPO, TOKEN, make_client
+    from fakes.github import FakeGitHub
 
     from reviewer.github.ref import parse_pr_ref
     from reviewer.github.sink import GitHubReviewSink

@@ -14,8 +14,8 @@ The fake keeps repositories, pull requests (one diff per head commit), reviews,
 review comments and issue comments, validates review-comment anchors against the
 diff of the commit they name, answers GitHub's error bodies, and logs every
 request (``requests``/``writes``). ``fail_next`` injects faults (rate limits,
-5xx), ``delay_next`` slow answers (client timeouts). JSON documents have the keys and types GitHub's have (fakegithub_json.py);
-the diff model lives in fakegithub_diff.py.
+5xx), ``delay_next`` slow answers (client timeouts). JSON documents have the keys and types GitHub's have (github_json.py);
+the diff model lives in github_diff.py.
 """
 
 from __future__ import annotations

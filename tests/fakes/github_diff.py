@@ -1,4 +1,4 @@
-"""The diff model behind the fake GitHub server (see fakegithub.py).
+"""The diff model behind the fake GitHub server (see github.py).
 
 A pull request's unified diff (the text GitHub serves under the diff media type)
 is parsed with unidiff into files, hunks and lines, each line carrying what

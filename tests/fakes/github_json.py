@@ -1,4 +1,4 @@
-"""JSON documents of the fake GitHub server (see fakegithub.py), shaped like GitHub's.
+"""JSON documents of the fake GitHub server (see github.py), shaped like GitHub's.
 
 Every builder takes ``u`` (a Urls) so that the URLs inside a document point back
 at the fake server: PyGithub follows ``url``/``issue_url``/... of what it reads.

@@ -1,4 +1,4 @@
-"""Endpoint handlers of the fake GitHub server (see fakegithub.py), with GitHub's error bodies.
+"""Endpoint handlers of the fake GitHub server (see github.py), with GitHub's error bodies.
 
 Each handler runs under the fake's lock and returns ``(status, body, headers)``;
 an error is raised as ``Fail``. ``body`` is JSON-able, or bytes sent as they are.
