@@ -88,7 +88,7 @@ def review(model, diff: str | DiffInput = DIFF, cache=None, **options):
 
 
 EXPLAINED = {"line": BAD.strip(), "input": "xs = [2, 4]", "old_result": "returns 3.0",
-             "new_result": "It returns 6.0, not the mean.", "fix": "return total / len(xs)"}
+             "new_result": "It returns 6.0, not the mean."}
 
 
 # -- noise ----------------------------------------------------------------------------------
@@ -169,7 +169,7 @@ def test_a_condemned_hunk_gets_its_comment_from_the_contrast_with_the_fix_as_sug
 
 def test_an_explanation_naming_no_input_or_code_is_not_posted():
     vague = {"line": "", "input": "any input", "old_result": "works",
-             "new_result": "It can lead to unexpected behavior.", "fix": ""}
+             "new_result": "It can lead to unexpected behavior."}
     model = Model([draft((11, "RIGHT", "error", "off by one"))], correct=GOOD, explanation=vague)
     r = review(model, judge_fix=False)
     assert r.comments == () and {x.severity for x in r.left_out} == {"note"}
@@ -193,9 +193,11 @@ def test_concreteness_and_the_words_of_the_difference_come_from_the_diff():
 
     hunk = parse_diff(DIFF)[0].hunks[0]
     assert is_concrete(Explanation(**EXPLAINED))
-    assert not is_concrete(Explanation("", "some inputs", "a", "b", ""))
-    assert not is_concrete(Explanation("", "xs = [1]", "returns 1", "returns 1.", ""))  # no difference named
+    assert not is_concrete(Explanation("", "some inputs", "a", "b"))
+    same = Explanation("", "xs = [1]", "The old version returns 1, which is correct.",
+                       "The new version returns 1, which is incorrect.")
     parts = changed_parts(hunk)
+    assert is_concrete(same) and "with this change" not in body_of(parts[0], same)  # the same words: left out
     assert len(parts) == 1 and difference(parts[0]).startswith("This change replaces `return total / len(xs)`")
     assert pick_part(parts, "`return total / (len(xs) - 1)`")[1].kind == "+"
     removal = parse_diff(DIFF.replace("+    return total / (len(xs) - 1)\n", "").replace("+10,4", "+10,3"))[0].hunks[0]

@@ -3,8 +3,10 @@
 The verify pass decides that a hunk's new version is worse than its old one, but the words of
 its findings were drafted before the judge looked, and on reading they often name another
 problem, or describe the fix backwards. This pass writes the finding again from that contrast:
-shown the two versions and told that the new one is worse, the model names the line, what the
-new version does differently, on which input, what goes wrong, and the corrected line.
+the difference is stated in the diff's own words ("This change replaces `a` with `b`"), and the
+model, shown the two versions and told that the new one is worse, names the line, an input on
+which they differ, and what each version does on it. The suggestion is the part's old lines:
+the version the judge preferred.
 
 Each hunk the judge condemned gets one comment in place of its drafted findings (which stay in
 the report's left-out section); a comment that names neither a concrete difference in the code
@@ -24,21 +26,21 @@ from ..cache import ResultCache, pass_key
 from ..chunk import language_of
 from ..errors import ModelCallError
 from ..prompt import Templates
-from ..sanitize import clean_code, clean_model_text
+from ..sanitize import clean_model_text
 from ..types import SEVERITY_RANK, Chunk, Comment, Completion, DiffLine, Hunk
 from .draft import ChunkResult
 from .judge import judge_system, versions
 from .verify import hunk_index
 
 FLAGGED = ("error", "warning")
-EXPLAIN_VERSION = 1
+EXPLAIN_VERSION = 3
 MAX_TOKENS = 400
 _FIELD = {"type": "string", "maxLength": 300}
 SCHEMA = {
     "type": "object",
-    "properties": {"line": {"type": "string", "maxLength": 200}, "input": _FIELD, "old_result": _FIELD,
-                   "new_result": _FIELD, "fix": {"type": "string", "maxLength": 300}},
-    "required": ["line", "input", "old_result", "new_result", "fix"],
+    "properties": {"line": {"type": "string", "maxLength": 200}, "input": {"type": "string", "maxLength": 160},
+                   "old_result": _FIELD, "new_result": _FIELD},
+    "required": ["line", "input", "old_result", "new_result"],
 }
 
 # an "input" that names none
@@ -94,7 +96,6 @@ class Explanation:
     input: str
     old_result: str
     new_result: str
-    fix: str
 
 
 def parse_explanation(text: str) -> Explanation | None:
@@ -104,19 +105,32 @@ def parse_explanation(text: str) -> Explanation | None:
         return None
     if not isinstance(data, dict):
         return None
-    values = {k: data.get(k) for k in ("line", "input", "old_result", "new_result", "fix")}
+    values = {k: data.get(k) for k in ("line", "input", "old_result", "new_result")}
     if not all(isinstance(v, str) for v in values.values()):
         return None
-    return Explanation(**{k: v.rstrip() if k == "fix" else " ".join(v.split()) for k, v in values.items()})
+    return Explanation(**{k: " ".join(v.split()) for k, v in values.items()})
+
+
+_FILLER = {"the", "old", "new", "version", "code", "change", "this", "it", "which", "is", "was", "would", "will",
+           "correct", "correctly", "incorrect", "incorrectly", "wrong", "right", "because", "returns", "return",
+           "does", "not", "and", "a", "an", "of", "to", "in", "on", "that", "be", "with"}
 
 
 def is_concrete(explanation: Explanation) -> bool:
-    """The comment names a concrete input on which the two versions differ."""
+    """The comment names a concrete input (the difference itself is quoted from the diff)."""
     given = explanation.input
-    if len(given) < 2 or _GENERIC_INPUT.match(given):
-        return False
-    new, old = explanation.new_result.strip(" ."), explanation.old_result.strip(" .")
-    return bool(new) and new.lower() != old.lower()
+    return len(given) >= 2 and not _GENERIC_INPUT.match(given)
+
+
+def results_differ(explanation: Explanation) -> bool:
+    """The model says the two versions do different things on its input (not the same words with
+    "correct" and "incorrect" swapped): only then are the two results worth a reader's time."""
+    new, old = _content(explanation.new_result), _content(explanation.old_result)
+    return bool(new) and (not old or len(new & old) / len(new | old) < 0.75)
+
+
+def _content(text: str) -> set[str]:
+    return {w.strip(".,;:!?") for w in re.findall(r"[\w.\[\]()'\"-]+", text.lower())} - _FILLER - {""}
 
 
 def pick_part(parts: list[Part], quote: str) -> tuple[Part, DiffLine | None]:
@@ -131,12 +145,20 @@ def pick_part(parts: list[Part], quote: str) -> tuple[Part, DiffLine | None]:
 
 def body_of(part: Part, explanation: Explanation) -> str:
     """The difference in the diff's own words, then the case the model gave: the input, what the
-    new code does on it, what the old code did."""
-    lines = [f"{difference(part)}, which breaks this case:", f"- input: {explanation.input.rstrip('.:')}",
-             f"- with this change: {_sentence(explanation.new_result)}"]
-    if explanation.old_result.strip(" ."):
-        lines.append(f"- before it: {_sentence(explanation.old_result)}")
+    new code does on it, what the old code did (those two only when they differ)."""
+    lines = [f"{difference(part)}, which breaks this case:", f"- input: {explanation.input.rstrip('.:')}"]
+    if results_differ(explanation):
+        lines.append(f"- with this change: {_sentence(explanation.new_result)}")
+        if explanation.old_result.strip(" ."):
+            lines.append(f"- before it: {_sentence(explanation.old_result)}")
     return clean_model_text("\n".join(lines))
+
+
+def revert(part: Part) -> str | None:
+    """The part's old lines, as a suggestion for its added lines (None: nothing to put them on)."""
+    if not part.added:
+        return None
+    return "\n".join(x.text for x in part.removed)
 
 
 def _sentence(text: str) -> str:
@@ -190,16 +212,17 @@ class Explainer:
         if explanation is None:
             return None
         severity = max((c.severity for c in drafted), key=lambda s: SEVERITY_RANK[s])
-        part, quoted = pick_part(parts, explanation.line)
-        target = quoted if quoted is not None and quoted.kind == "+" else (part.added or part.removed)[0]
-        suggestion = None
-        fix = clean_code(explanation.fix.split("\n")[0]).strip() if explanation.fix.strip() else ""
-        if target.kind == "+" and fix and fix != target.text.strip():
-            suggestion = target.text[: len(target.text) - len(target.text.lstrip())] + fix
+        part, _ = pick_part(parts, explanation.line)
+        # the comment covers the part's added lines and suggests its old lines back (the judge
+        # preferred them); a part that only removed lines is commented on its first removed line
+        if part.added:
+            target, start = part.added[-1], (part.added[0].line if len(part.added) > 1 else None)
+        else:
+            target, start = part.removed[0], None
         if not is_concrete(explanation):
             severity = "note"  # names no input a reader can check: kept in the report, not posted
-        return Comment(chunk.path, target.line, target.side, severity, body_of(part, explanation), None,  # type: ignore[arg-type]
-                       suggestion)
+        return Comment(chunk.path, target.line, target.side, severity, body_of(part, explanation),  # type: ignore[arg-type]
+                       start, revert(part))
 
     def ask(self, path: str, hunk: Hunk, pair: tuple[str, str], parts: list[Part],
             spent: list[Completion]) -> Explanation | None:

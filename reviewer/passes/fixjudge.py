@@ -12,6 +12,7 @@ its hunk wherever the hunk compiled without it.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -25,7 +26,7 @@ from ..prompt import Templates
 from ..types import Chunk, Comment, Completion, DiffLine, Hunk
 from .confirm import Confirmer
 from .draft import ChunkResult
-from .judge import compare
+from .judge import compare, versions
 
 FLAGGED = ("error", "warning")
 FIXJUDGE_VERSION = 1
@@ -43,16 +44,29 @@ def apply_fix(hunk: Hunk, start: int, end: int, fix: str) -> tuple[str, str] | N
         return None
     i, j = numbers.index(start), numbers.index(end)
     current = [x.text for x in lines]
-    fixed = current[:i] + fix.split("\n") + current[j + 1:]
+    fixed = current[:i] + (fix.split("\n") if fix else []) + current[j + 1:]  # "": the lines go
     return "\n".join(current), "\n".join(fixed)
 
 
 def compiles(code: str) -> bool:
-    try:
-        compile(textwrap.dedent(code), "<hunk>", "exec")
-    except (SyntaxError, ValueError):
-        return False
-    return True
+    """Whether a hunk's Python compiles, as a module or as the body of a function (a hunk of a
+    function body has ``return`` in it)."""
+    text = textwrap.dedent(code)
+    for candidate in (text, "def _hunk():\n" + textwrap.indent(text, "    ")):
+        try:
+            compile(candidate, "<hunk>", "exec")
+        except (SyntaxError, ValueError):
+            continue
+        return True
+    return False
+
+
+_PROSE = re.compile(r"^\s*(?:remove|replace|change|add|use|delete|move|rename|insert|swap|the |this |it )\b|`|\.\s*$", re.I)
+
+
+def looks_like_prose(fix: str) -> bool:
+    """A "fix" written as an instruction ("Remove the `return []`.") rather than as code."""
+    return bool(_PROSE.search(fix.strip().split("\n")[0]))
 
 
 def breaks_python(current: str, fixed: str) -> bool:
@@ -81,24 +95,26 @@ class FixJudge:
         if result.failed or not any(c.severity in FLAGGED and c.side == "RIGHT" for c in result.comments):
             return result
         spent: list[Completion] = []
-        comments = [self._judged(result.chunk, c, spent) if c.severity in FLAGGED and c.side == "RIGHT" else c
-                    for c in result.comments]
+        verdicts = dict(result.verdicts)
+        comments = [self._judged(result.chunk, c, spent, verdicts) if c.severity in FLAGGED and c.side == "RIGHT"
+                    else c for c in result.comments]
         return replace(result, comments=tuple(comments), completions=result.completions + tuple(spent))
 
-    def _judged(self, chunk: Chunk, comment: Comment, spent: list[Completion]) -> Comment:
+    def _judged(self, chunk: Chunk, comment: Comment, spent: list[Completion],
+                verdicts: dict[int, float | None]) -> Comment:
         found = _target(chunk, comment)
         if found is None:
             return comment
-        hunk, target = found
-        fix = comment.suggestion
+        index, hunk, target = found
+        fix = comment.suggestion if comment.suggestion is None or not looks_like_prose(comment.suggestion) else None
         start = comment.start_line if comment.start_line is not None and fix is not None else comment.line
         if fix is None and self.rewriter is not None:
             rewrite = self.rewriter.rewrite(chunk, comment, target, spent)
             if rewrite is not None:
                 indent = target.text[: len(target.text) - len(target.text.lstrip())]
                 fix = indent + rewrite.strip()
-        if fix is None:
-            return self._fails(comment)  # no change asked for: nothing to judge it by
+        if fix is None or looks_like_prose(fix):
+            return self._fails(comment)  # no change asked for in code: nothing to judge it by
         texts = apply_fix(hunk, start, comment.line, fix)
         if texts is None:
             return self._fails(comment)
@@ -107,7 +123,11 @@ class FixJudge:
             return self._fails(comment)  # the "fix" changes nothing
         if language_of(chunk.path) == "python" and breaks_python(current, fixed):
             return self._fails(comment)
-        p_fixed = self.p_fixed(chunk, hunk, current, fixed, spent)
+        pair = versions(hunk)
+        if pair is not None and fixed == pair[0] and verdicts.get(index) is not None:
+            p_fixed = 1 - verdicts[index]  # the fix is the old version, which the judge has weighed already
+        else:
+            p_fixed = self.p_fixed(chunk, hunk, current, fixed, spent)
         if p_fixed is None:
             return comment
         if 1 - p_fixed < self.threshold:  # the fixed version is preferred by the margin
@@ -139,9 +159,9 @@ class FixJudge:
         return verdict.p_new
 
 
-def _target(chunk: Chunk, comment: Comment) -> tuple[Hunk, DiffLine] | None:
-    for hunk in chunk.hunks:
+def _target(chunk: Chunk, comment: Comment) -> tuple[int, Hunk, DiffLine] | None:
+    for index, hunk in enumerate(chunk.hunks):
         for line in hunk.lines:
             if line.kind != "-" and line.new_line == comment.line:
-                return hunk, line
+                return index, hunk, line
     return None
