@@ -1,4 +1,4 @@
-"""Keeping secrets (GitHub tokens, API keys) out of every log line and every message printed.
+"""Keeping secrets (GitHub and GitLab tokens, API keys) out of every log line and every message printed.
 
 Redaction happens where a log record is made (a record factory), so it covers every handler,
 including handlers that libraries or a test harness add after the CLI set logging up, and the
@@ -10,7 +10,8 @@ import logging
 import re
 
 _PATTERNS = [
-    re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,})\b"),
+    # GitHub's token shapes, and GitLab's (personal/project/group access, CI job, deploy, runner)
+    re.compile(r"\b(gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|gl(?:pat|cbt|dt|rt)-[A-Za-z0-9_-]{20,})"),
     re.compile(r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?(?:token|bearer|basic)\s+)[^\s\"',}]+"),
 ]
 _secrets: set[str] = set()

@@ -285,3 +285,19 @@ def test_the_client_error_lines():
     assert "404" in client.error(404, "404 Not found", "reading", "g/p!1").message
     assert isinstance(client.error(500, "boom", "reading"), GitLabError)
     assert client.error(400, "x", "posting").status == 400
+
+
+def test_a_merge_request_review_in_sarif_names_its_repository_and_commit(gl, echo):
+    result = run(gl, "--format", "sarif")
+    assert result.exit_code == 0, result.output
+    run_ = json.loads(result.stdout)["runs"][0]
+    assert run_["versionControlProvenance"] == [{"repositoryUri": f"{gl.url}/{PROJECT}", "revisionId": HEAD}]
+    assert run_["results"] and all(r["locations"][0]["physicalLocation"]["region"]["startLine"] >= 1
+                                   for r in run_["results"])
+
+
+def test_gitlab_shaped_tokens_are_redacted_even_unregistered():
+    from reviewer.logs import redact
+
+    assert redact("token glpat-abcdefghij0123456789XYZ in a message") == "token *** in a message"
+    assert "glcbt-" not in redact("JOB glcbt-64_abcdefghij0123456789")

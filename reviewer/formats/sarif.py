@@ -88,6 +88,14 @@ def _where(item: Comment | Note) -> str:
     return ""
 
 
+def _repository_url(url: str) -> str | None:
+    """The repository of a pull request's (GitHub) or merge request's (GitLab) web URL."""
+    for marker in ("/-/merge_requests/", "/pull/"):
+        if marker in url:
+            return url.split(marker)[0]
+    return None
+
+
 def _uri(path: str) -> str:
     return quote(path, safe="/")
 
@@ -151,9 +159,9 @@ def to_sarif(review: Review, context: ReportContext) -> dict[str, Any]:
                          for c in review.pr_checks],
         },
     }
-    if review.pr is not None and "/pull/" in review.pr.url:
-        run["versionControlProvenance"] = [{"repositoryUri": review.pr.url.split("/pull/")[0],
-                                            "revisionId": review.pr.head_sha}]
+    repository = _repository_url(review.pr.url) if review.pr is not None else None
+    if repository:
+        run["versionControlProvenance"] = [{"repositoryUri": repository, "revisionId": review.pr.head_sha}]
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}
 
 
