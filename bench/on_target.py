@@ -5,7 +5,8 @@ That is decided by reading, so this script does two things:
     python bench/on_target.py show RESULTS.json SET_DIR      # each caught case: the fix's subject,
                                                             # the change, the posted comments
     python bench/on_target.py score RESULTS.json LABELS.json  # recall, on-target recall
-LABELS.json maps a case name to true (a posted comment names the defect) or false; the labels
+LABELS.json maps a case name to true (a posted comment names the defect) or false, or to
+{"on": true|false, "why": "..."} with the reading behind it; the labels
 used in docs/quality.md are in bench/labels/, one file per set and variant.
 """
 
@@ -37,12 +38,16 @@ def score(results: dict, labels: dict[str, bool]) -> None:
     cases = [c for s in results["sets"] for c in s["cases"]]
     caught = caught_cases(results)
     missing = [c["name"] for c in caught if c["name"] not in labels]
-    on = sum(bool(labels.get(c["name"])) for c in caught)
+    on = sum(_on(labels.get(c["name"])) for c in caught)
     alarms = sum(c["alarm"] for c in cases)
     print(f"cases {len(cases)}: caught {len(caught)} ({len(caught) / len(cases):.2f}), on target {on} "
           f"({on / len(cases):.2f}), false alarms {alarms} ({alarms / len(cases):.2f})")
     if missing:
         print("not labelled yet: " + ", ".join(missing))
+
+
+def _on(label) -> bool:
+    return bool(label.get("on")) if isinstance(label, dict) else bool(label)
 
 
 def main() -> None:

@@ -167,12 +167,26 @@ def test_a_condemned_hunk_gets_its_comment_from_the_contrast_with_the_fix_as_sug
     assert [x.body for x in r.left_out] == ["This can lead to unexpected behavior."]  # nothing lost
 
 
-def test_an_explanation_naming_no_input_or_code_is_not_posted():
-    vague = {"line": "", "input": "any input", "old_result": "works",
-             "new_result": "It can lead to unexpected behavior."}
-    model = Model([draft((11, "RIGHT", "error", "off by one"))], correct=GOOD, explanation=vague)
-    r = review(model, judge_fix=False)
-    assert r.comments == () and {x.severity for x in r.left_out} == {"note"}
+@pytest.mark.parametrize("answer", [
+    {"line": "", "input": "any input", "old_result": "works", "new_result": "It can lead to unexpected behavior."},
+    {"line": "", "input": "mean([2, 4])", "old_result": "returns 3.0",  # the prompt's own example, copied
+     "new_result": "returns 6.0, not the mean of the two values"},
+])
+def test_without_a_case_of_its_own_the_comment_says_only_what_the_diff_and_the_judge_say(answer):
+    model = Model([draft((11, "RIGHT", "error", "off by one"))], correct=GOOD, explanation=answer)
+    [c] = review(model, judge_fix=False).comments
+    assert c.body == ("This change replaces `return total / len(xs)` with `return total / (len(xs) - 1)`: compared "
+                      "side by side, the code before this change looks right and this does not. Please check it.")
+    assert c.suggestion == GOOD
+
+
+def test_a_runaway_result_is_not_shown():
+    from reviewer.diffparse import parse_diff
+    from reviewer.passes.explain import changed_parts
+
+    runaway = Explanation("", "f(5)", "returns [1]", "returns [1, " + "0, " * 40 + "1]")
+    body = body_of(changed_parts(parse_diff(DIFF)[0].hunks[0])[0], runaway)
+    assert "- input: f(5)" in body and "0, 0, 0" not in body
 
 
 def test_no_explanation_is_asked_where_the_judge_prefers_the_new_version():

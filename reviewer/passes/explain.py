@@ -116,15 +116,32 @@ _FILLER = {"the", "old", "new", "version", "code", "change", "this", "it", "whic
            "does", "not", "and", "a", "an", "of", "to", "in", "on", "that", "be", "with"}
 
 
+# the worked example the prompt shows (a case outside every scored set); an answer that copies
+# it says nothing about the code under review
+EXAMPLE = {"change": ("return total / len(xs)", "return total / (len(xs) - 1)"),
+           "answer": {"line": "return total / (len(xs) - 1)", "input": "mean([2, 4])", "old_result": "returns 3.0",
+                      "new_result": "returns 6.0, not the mean of the two values"}}
+
+
 def is_concrete(explanation: Explanation) -> bool:
-    """The comment names a concrete input (the difference itself is quoted from the diff)."""
+    """The answer names a concrete input of its own (not the prompt's example, not "any input")."""
     given = explanation.input
-    return len(given) >= 2 and not _GENERIC_INPUT.match(given)
+    if len(given) < 2 or _GENERIC_INPUT.match(given):
+        return False
+    example = EXAMPLE["answer"]
+    return " ".join(given.split()) != example["input"] and explanation.new_result != example["new_result"]
+
+
+def _degenerate(text: str) -> bool:
+    """A result that ran away (the same token over and over, as a small model's list can)."""
+    return bool(re.search(r"(\b[\w.'\"]+[,;]?\s+)\1{7,}", text + " "))
 
 
 def results_differ(explanation: Explanation) -> bool:
     """The model says the two versions do different things on its input (not the same words with
     "correct" and "incorrect" swapped): only then are the two results worth a reader's time."""
+    if _degenerate(explanation.new_result) or _degenerate(explanation.old_result):
+        return False
     new, old = _content(explanation.new_result), _content(explanation.old_result)
     return bool(new) and (not old or len(new & old) / len(new | old) < 0.75)
 
@@ -143,9 +160,13 @@ def pick_part(parts: list[Part], quote: str) -> tuple[Part, DiffLine | None]:
     return parts[0], None
 
 
-def body_of(part: Part, explanation: Explanation) -> str:
+def body_of(part: Part, explanation: Explanation | None) -> str:
     """The difference in the diff's own words, then the case the model gave: the input, what the
-    new code does on it, what the old code did (those two only when they differ)."""
+    new code does on it, what the old code did (those two only when they differ). Without a case
+    of its own, the comment says what the judge found and no more."""
+    if explanation is None or not is_concrete(explanation):
+        return clean_model_text(f"{difference(part)}: compared side by side, the code before this change looks "
+                                "right and this does not. Please check it.")
     lines = [f"{difference(part)}, which breaks this case:", f"- input: {explanation.input.rstrip('.:')}"]
     if results_differ(explanation):
         lines.append(f"- with this change: {_sentence(explanation.new_result)}")
@@ -209,18 +230,14 @@ class Explainer:
         if pair is None or not parts:
             return None
         explanation = self.ask(chunk.path, hunk, pair, parts, spent)
-        if explanation is None:
-            return None
         severity = max((c.severity for c in drafted), key=lambda s: SEVERITY_RANK[s])
-        part, _ = pick_part(parts, explanation.line)
+        part, _ = pick_part(parts, explanation.line if explanation is not None else "")
         # the comment covers the part's added lines and suggests its old lines back (the judge
         # preferred them); a part that only removed lines is commented on its first removed line
         if part.added:
             target, start = part.added[-1], (part.added[0].line if len(part.added) > 1 else None)
         else:
             target, start = part.removed[0], None
-        if not is_concrete(explanation):
-            severity = "note"  # names no input a reader can check: kept in the report, not posted
         return Comment(chunk.path, target.line, target.side, severity, body_of(part, explanation),  # type: ignore[arg-type]
                        start, revert(part))
 
@@ -232,7 +249,8 @@ class Explainer:
             {"role": "system", "content": judge_system(self.templates, language, self.guidance)},
             {"role": "user", "content": self.templates.render(
                 "explain.j2", path=path, language=language, section=hunk.section, old=old, new=new,
-                parts=[p.view() for p in parts]).strip()},
+                parts=[p.view() for p in parts], example=EXAMPLE,
+                example_answer=json.dumps(EXAMPLE["answer"])).strip()},
         ]
         model = self.model_identity() if callable(self.model_identity) else self.model_identity
         key = pass_key("explain", [EXPLAIN_VERSION, model, messages])
