@@ -43,6 +43,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "verify_context": ("hunk", "chunk"),
     "verify_judge": ("pairwise", "shared"),
     "min_severity": ("note", "warning", "error"),
+    "explain": ("diff", "case", "off"),
     "review_event": ("COMMENT", "REQUEST_CHANGES_ON_ERROR", "APPROVE_WHEN_CLEAN"),
 }
 
@@ -82,7 +83,10 @@ class Settings:
     file_context: int = 4096  # tokens of a file's other chunks shown with each chunk (0: none)
     confirm: bool = False  # self-check: drop a finding on an added line the model would not change
     noise_filter: bool = True  # comments that are not findings (restating, praise, scaffolding...) become notes
-    explain: bool = True  # a hunk the judge condemns gets its comment written from the old/new contrast
+    # a hunk the judge condemns gets one comment from that contrast: "diff" the difference in the
+    # diff's own words and the judge's preference; "case" also the model's failing input (wrong in
+    # 12 of 14 QuixBugs answers with the 1.5B model: docs/quality.md); "off" the draft's words
+    explain: str = "diff"
     judge_fix: bool = True  # a finding stands only when the judge prefers the code with its fix
     review_event: str = "COMMENT"
     inline_notes: bool = False  # post `note` findings as inline comments (default: in the review body)

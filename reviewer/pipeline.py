@@ -60,7 +60,7 @@ class ReviewOptions:
     verify_guidance: bool = DEFAULTS.verify_guidance
     min_severity: str = DEFAULTS.min_severity  # findings below it are kept in Review.left_out
     noise_filter: bool = DEFAULTS.noise_filter
-    explain: bool = DEFAULTS.explain
+    explain: str = DEFAULTS.explain
     judge_fix: bool = DEFAULTS.judge_fix
     file_context: int = DEFAULTS.file_context
 
@@ -208,9 +208,9 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
         context = drafter.messages if options.verify_context == "chunk" else None
         steps.append(Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,
                               options.verify_judge, options.verify_guidance))
-        if options.explain:
+        if options.explain != "off":
             steps.append(Explainer(backend, templates, backend.identity, options.verify_threshold, cache,
-                                   options.verify_guidance))
+                                   options.verify_guidance, ask_case=options.explain == "case"))
         if options.judge_fix:
             rewriter = Confirmer(backend, templates, style_text, backend.identity, cache)
             steps.append(FixJudge(backend, templates, backend.identity, options.verify_threshold, rewriter, cache,

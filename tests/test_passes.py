@@ -139,7 +139,7 @@ def test_guide_labels_are_read_from_the_guide_as_the_model_sees_it():
 
 def test_the_noise_pass_demotes_and_keeps_everything_in_the_report():
     model = Model([draft((11, "RIGHT", "warning", "The `__new hunk__` is wrong."))], correct=GOOD)
-    r = review(model, explain=False, judge_fix=False)
+    r = review(model, explain="off", judge_fix=False)
     assert r.comments == () and [c.severity for c in r.left_out] == ["note"]
     assert "judge" not in model.asked  # nothing left to verify: no verdict spent
 
@@ -147,7 +147,7 @@ def test_the_noise_pass_demotes_and_keeps_everything_in_the_report():
 def test_the_same_finding_on_the_old_and_the_new_listing_is_one():
     body = "Dividing by len(xs) - 1 gives the wrong mean."
     model = Model([draft((11, "RIGHT", "warning", body), (11, "LEFT", "warning", body + " Here."))], correct=GOOD)
-    r = review(model, explain=False, judge_fix=False)
+    r = review(model, explain="off", judge_fix=False)
     assert [(c.side, c.line) for c in r.comments] == [("RIGHT", 11)]
 
 
@@ -156,7 +156,7 @@ def test_the_same_finding_on_the_old_and_the_new_listing_is_one():
 def test_a_condemned_hunk_gets_its_comment_from_the_contrast_with_the_fix_as_suggestion():
     model = Model([draft((12, "RIGHT", "error", "This can lead to unexpected behavior."))], correct=GOOD,
                   explanation=EXPLAINED)
-    r = review(model, judge_fix=False)
+    r = review(model, judge_fix=False, explain="case")
     assert len(r.comments) == 1
     c = r.comments[0]
     assert (c.line, c.side, c.severity) == (11, "RIGHT", "error")  # moved onto the line it quotes
@@ -174,7 +174,7 @@ def test_a_condemned_hunk_gets_its_comment_from_the_contrast_with_the_fix_as_sug
 ])
 def test_without_a_case_of_its_own_the_comment_says_only_what_the_diff_and_the_judge_say(answer):
     model = Model([draft((11, "RIGHT", "error", "off by one"))], correct=GOOD, explanation=answer)
-    [c] = review(model, judge_fix=False).comments
+    [c] = review(model, judge_fix=False, explain="case").comments
     assert c.body == ("This change replaces `return total / len(xs)` with `return total / (len(xs) - 1)`: compared "
                       "side by side, the code before this change looks right and this does not. Please check it.")
     assert c.suggestion == GOOD
@@ -189,9 +189,17 @@ def test_a_runaway_result_is_not_shown():
     assert "- input: f(5)" in body and "0, 0, 0" not in body
 
 
+def test_by_default_the_diff_and_the_verdict_speak_and_the_model_is_not_asked_for_a_case():
+    model = Model([draft((12, "RIGHT", "error", "This can lead to unexpected behavior."))], correct=GOOD,
+                  explanation=EXPLAINED)
+    [c] = review(model).comments
+    assert "explain" not in model.asked and (c.line, c.suggestion) == (11, GOOD)
+    assert c.body.startswith("This change replaces `return total / len(xs)` with `return total / (len(xs) - 1)`: ")
+
+
 def test_no_explanation_is_asked_where_the_judge_prefers_the_new_version():
     model = Model([draft((11, "RIGHT", "error", "off by one"))], correct=BAD, explanation=EXPLAINED)
-    r = review(model, judge_fix=False)
+    r = review(model, judge_fix=False, explain="case")
     assert r.comments == () and "explain" not in model.asked
 
 
@@ -222,9 +230,9 @@ def test_concreteness_and_the_words_of_the_difference_come_from_the_diff():
 def test_explanations_are_cached(tmp_path):
     cache = ResultCache(tmp_path / "c.sqlite3")
     first = Model([draft((11, "RIGHT", "error", "off"))], correct=GOOD, explanation=EXPLAINED)
-    review(first, cache=cache, judge_fix=False)
+    review(first, cache=cache, judge_fix=False, explain="case")
     again = Model([], correct=GOOD, explanation=None)
-    r = review(again, cache=cache, judge_fix=False)
+    r = review(again, cache=cache, judge_fix=False, explain="case")
     assert again.asked == [] and r.comments[0].suggestion == GOOD
 
 

@@ -21,7 +21,7 @@ FINDING = json.dumps({"comments": [{"line": 11, "side": "RIGHT", "body": "off by
 
 def review(backend, cache=None, verify=True):
     return run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="",
-                      options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=verify,
+                      options=ReviewOptions(context=4096, explain="off", judge_fix=False, verify=verify,
                                             min_severity="note"), cache=cache)
 
 
@@ -80,7 +80,7 @@ class SharedJudging(Judging):
 
 def review_shared(backend):
     return run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="",
-                      options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=True, verify_judge="shared",
+                      options=ReviewOptions(context=4096, explain="off", judge_fix=False, verify=True, verify_judge="shared",
                                            min_severity="note"))
 
 
@@ -108,12 +108,12 @@ def test_the_judge_gets_the_language_s_checklist_unless_turned_off(guidance, tmp
     backend = SystemRecording([FINDING], correct_line="return total / len(xs)")
     cache = ResultCache(tmp_path / "c.sqlite3")
     run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="", cache=cache,
-               options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=True, verify_guidance=guidance))
+               options=ReviewOptions(context=4096, explain="off", judge_fix=False, verify=True, verify_guidance=guidance))
     checklist = Templates().guidance("python").strip()
     assert checklist.startswith("How to compare two versions of Python code")
     assert all((checklist in s) == guidance for s in backend.systems) and len(backend.systems) == 2
     other = SystemRecording([], correct_line="return total / len(xs)")
     run_review(DiffInput(diff_at(0), "t"), backend=other, templates=Templates(), style="", cache=cache,
-               options=ReviewOptions(context=4096, explain=False, judge_fix=False, verify=True, verify_guidance=not guidance))
+               options=ReviewOptions(context=4096, explain="off", judge_fix=False, verify=True, verify_guidance=not guidance))
     assert len(other.systems) == 2  # the verdict with the other setting is not taken from the cache
     assert Templates().guidance("no-such-language") == "" and Templates().guidance("../x") == ""

@@ -195,6 +195,7 @@ class Explainer:
     threshold: float
     cache: ResultCache | None = None
     guidance: bool = True
+    ask_case: bool = False  # ask the model for a failing input (else the diff and the verdict speak alone)
     replaced: list[Comment] = field(default_factory=list)
 
     def __call__(self, result: ChunkResult) -> ChunkResult:
@@ -229,9 +230,13 @@ class Explainer:
         parts = changed_parts(hunk)
         if pair is None or not parts:
             return None
-        explanation = self.ask(chunk.path, hunk, pair, parts, spent)
+        explanation = self.ask(chunk.path, hunk, pair, parts, spent) if self.ask_case else None
         severity = max((c.severity for c in drafted), key=lambda s: SEVERITY_RANK[s])
-        part, _ = pick_part(parts, explanation.line if explanation is not None else "")
+        if explanation is not None:
+            part, _ = pick_part(parts, explanation.line)
+        else:  # the part nearest the drafted findings
+            part = min(parts, key=lambda p: min(abs(x.line - c.line) for x in (*p.added, *p.removed)
+                                                for c in drafted))
         # the comment covers the part's added lines and suggests its old lines back (the judge
         # preferred them); a part that only removed lines is commented on its first removed line
         if part.added:
