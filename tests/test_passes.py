@@ -319,3 +319,8 @@ def test_the_built_in_guide_asks_for_no_docstrings():
     shown = Shown(code="", other=Templates().default_style())
     assert not shown.guide_asks_for_docs
     assert noise_kind("Consider adding a docstring to `load`.", shown) == "asks for docs no rule requires"
+
+
+def test_a_claim_of_a_problem_is_not_a_restatement_even_when_it_starts_like_one():
+    body = "The new code introduces a variable `w` which is not initialized in the loop."
+    assert noise_kind(body, SHOWN) is None
