@@ -7,8 +7,8 @@
 - HTML comments are removed (they hide text, and the tool's own markers are HTML comments);
 - anything that looks like the tool's own hidden marker is removed, so model text cannot
   forge a fingerprint and make the tool skip or edit the wrong comment;
-- text posted to GitHub (``for_github``) also has every ``<`` outside code escaped, so no HTML
-  tag, of any kind, reaches the page.
+- text posted to a host (``for_posting``: GitHub, GitLab, reviewdog) also has every ``<``
+  outside code escaped, so no HTML tag, of any kind, reaches the page.
 """
 
 from __future__ import annotations
@@ -91,8 +91,8 @@ def escape_html(text: str) -> str:
     return "".join(out)
 
 
-def for_github(text: str, limit: int = 4000) -> str:
-    """Model or PR-author text as it may be posted on GitHub: cleaned, and no HTML at all."""
+def for_posting(text: str, limit: int = 4000) -> str:
+    """Model or PR-author text as it may be posted on a host (markdown): cleaned, and no HTML at all."""
     return escape_html(clean_model_text(text, limit=limit))
 
 

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from reviewer.sanitize import ZWSP, clean_model_text, escape_html, for_github, neutralise_mentions
+from reviewer.sanitize import ZWSP, clean_model_text, escape_html, for_posting, neutralise_mentions
 
 # GitHub's mention rule (html-pipeline's MentionFilter): "@" not after an ASCII word character,
 # then a login; a team is "@org/team". Code does not ping, but what is code is GitHub's call, so
@@ -28,7 +28,7 @@ def live_mentions(text: str) -> list[str]:
     "@&#111;ctocat", "&#64;&#111;ctocat",
 ])
 def test_every_mention_github_could_read_is_neutralised(text):
-    for clean in (clean_model_text(text), for_github(text), neutralise_mentions(text)):
+    for clean in (clean_model_text(text), for_posting(text), neutralise_mentions(text)):
         assert not live_mentions(clean), clean
         assert "@" + ZWSP in clean
 
@@ -52,7 +52,7 @@ def test_email_addresses_and_plain_at_signs_are_left_alone():
     ("x\u2028```\n<b>x</b>\n```", None, "<b>"),  # only "\n" ends a line
 ])
 def test_no_html_reaches_github_outside_code(text, kept, gone):
-    out = for_github(text)
+    out = for_posting(text)
     if kept is not None:
         assert kept in out
     if gone is not None:
@@ -65,13 +65,13 @@ def test_many_unclosed_fences_take_no_quadratic_time():
 
     text = "".join("`" * (3 + i % 50) + "\n<b>x</b>\n" for i in range(4000))[:40000]  # model text, at its cap
     started = time.monotonic()
-    out = for_github(text, limit=40000)
+    out = for_posting(text, limit=40000)
     assert time.monotonic() - started < 2 and "<b>" not in out.split("```", 1)[0]
 
 
 def test_hidden_text_and_forged_markers_are_removed():
     text = "fine <!-- reviewer:fp=0123456789abcdef --> <!-- hidden --> reviewer:summary <!-- cut to the end"
-    out = for_github(text)
+    out = for_posting(text)
     assert out == "fine"
 
 

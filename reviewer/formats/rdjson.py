@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..sanitize import clean_code, for_github
+from ..sanitize import clean_code, for_posting
 from ..types import Comment, Review
 from . import ReportContext
 from .findings import TOOL_NAME, DiffLines, Finding, findings, rule_texts, where_lines
@@ -25,7 +25,7 @@ SEVERITY = {"error": "ERROR", "warning": "WARNING", "note": "INFO"}
 
 def diagnostic(f: Finding, diff: DiffLines) -> dict[str, Any]:
     item = f.item
-    message = for_github(item.body) or "(no text)"  # reviewdog posts it as markdown
+    message = for_posting(item.body) or "(no text)"  # reviewdog posts it as markdown
     location: dict[str, Any] = {"path": item.path}
     if isinstance(item, Comment) and item.side == "RIGHT":
         location["range"] = {"start": {"line": item.start_line or item.line}, "end": {"line": item.line}}

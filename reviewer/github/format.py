@@ -1,7 +1,7 @@
 """What the GitHub sink writes: comment bodies, the review body, the summary comment, and the
 hidden markers that make re-runs idempotent.
 
-Every piece of model text goes through ``sanitize.for_github`` (no pings, no HTML, no forged
+Every piece of model text goes through ``sanitize.for_posting`` (no pings, no HTML, no forged
 markers); file paths, which the PR's author chose, are shown as code spans only, without
 anything shaped like the tool's markers.
 """
@@ -12,7 +12,7 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_github
+from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting
 from ..types import SEVERITY_RANK, Comment, PullRequest, Review
 from ..sinks.report import line_url, where
 
@@ -45,7 +45,7 @@ def fingerprints_in(text: str | None) -> set[str]:
 
 
 def safe(text: str, limit: int = 4000) -> str:
-    return for_github(text, limit=limit)
+    return for_posting(text, limit=limit)
 
 
 def priority(c: Comment) -> tuple:

@@ -1,7 +1,7 @@
 """What the GitLab sink writes: discussion bodies, GitLab's ``position`` for a diff line, the one
 summary note, and the hidden markers that make re-runs idempotent.
 
-Model text goes through ``sanitize.for_github`` (GitLab renders the same markdown: no live
+Model text goes through ``sanitize.for_posting`` (GitLab renders the same markdown: no live
 mention, no HTML, no forged marker); paths are shown as code spans only.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from ..diffparse import parse_diff
 from ..formats.findings import DiffLines, fingerprint
-from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_github
+from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting
 from ..types import SEVERITY_RANK, Comment, DiffLine, Note, Review
 
 FP_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX) + r"fp=([0-9a-f]{16}) -->")
@@ -90,11 +90,11 @@ def suggestion_block(c: Comment) -> str:
 
 def discussion_body(c: Comment, fp: str) -> str:
     span = f" ({where(c)})" if c.start_line is not None else ""
-    return f"**{c.severity}**{span}: {for_github(c.body)}{suggestion_block(c)}\n\n{fp_marker(fp)}"
+    return f"**{c.severity}**{span}: {for_posting(c.body)}{suggestion_block(c)}\n\n{fp_marker(fp)}"
 
 
 def note_item(c: Comment | Note, fp: str) -> str:
-    text = for_github(c.body).replace("\n", "\n  ")
+    text = for_posting(c.body).replace("\n", "\n  ")
     return f"- **{c.severity}** {code_span(c.path)} {where(c)}: {text}\n  {fp_marker(fp)}"
 
 
@@ -106,7 +106,7 @@ def summary_body(review: Review, head_sha: str, posted: int, known: int,
     if known:
         said += f", {known} earlier finding{'s' if known != 1 else ''} already on the diff"
     by = f" with `{review.model.replace('`', '')}`" if review.model else ""
-    lines = [SUMMARY_MARKER, "### reviewer", "", for_github(review.summary, limit=40000), "",
+    lines = [SUMMARY_MARKER, "### reviewer", "", for_posting(review.summary, limit=40000), "",
              f"This run{by} on commit `{head_sha[:12]}`: {said}."]
     budget, dropped = NOTE_BUDGET, 0
     for title, items in sections:
@@ -122,7 +122,7 @@ def summary_body(review: Review, head_sha: str, posted: int, known: int,
     if dropped:
         lines += ["", f"({dropped} more findings did not fit here; they are in the local report.)"]
     if review.skipped:
-        lines += ["", "Skipped:"] + [f"- {code_span(s.path)}: {for_github(s.reason, 300)}" for s in review.skipped[:100]]
+        lines += ["", "Skipped:"] + [f"- {code_span(s.path)}: {for_posting(s.reason, 300)}" for s in review.skipped[:100]]
     lines += ["", "<sub>Edited in place on every run; a finding is posted once, a re-run posts only new ones.</sub>"]
     text = "\n".join(lines)
     return text if len(text) <= MAX_NOTE else text[: MAX_NOTE - 2] + "…"
