@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 import unidiff
+from conftest import REPO, TOKEN
 from fakes.github import FakeGitHub
 from fakes.gitdiffs import own_diff
 from github import Auth, Github
@@ -21,8 +22,6 @@ from github.GithubException import (
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 RECORDED = FIXTURES / "github-recorded"
-TOKEN = "ghp_test"
-REPO = "octo/demo"
 HEAD = "b" * 40
 BASE = "a" * 40
 
@@ -45,10 +44,8 @@ def raw_get(gh: FakeGitHub, path: str, token: str | None = TOKEN, **headers) -> 
 
 
 @pytest.fixture
-def gh():
-    with FakeGitHub(token=TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
+def gh(fake_github):
+    return fake_github
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import stat
 import time
 
 import pytest
-from fakes.github import FakeGitHub
 from conftest import REPO, TOKEN, make_client
 from fakes.diffs import new_file
 
@@ -81,11 +80,9 @@ def test_discovered_token_is_redacted_from_logs():
 
 
 @pytest.fixture
-def gh():
-    with FakeGitHub(token=TOKEN) as fake:
-        fake.add_repo(REPO)
-        fake.add_pull(REPO, number=7, diff=new_file("a.py", ["x = 1"]))
-        yield fake
+def gh(fake_github):
+    fake_github.add_pull(REPO, number=7, diff=new_file("a.py", ["x = 1"]))
+    return fake_github
 
 
 def get_pull(client):

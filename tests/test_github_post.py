@@ -8,7 +8,6 @@ import re
 
 import pytest
 from fakes.gitdiffs import own_diff
-from fakes.github import FakeGitHub
 from conftest import REPO, TOKEN, make_client
 from fakes.diffs import modified_file, new_file
 
@@ -25,10 +24,8 @@ FP = re.compile(r"<!-- reviewer:fp=[0-9a-f]{16} -->")
 
 
 @pytest.fixture
-def gh():
-    with FakeGitHub(token=TOKEN, login="review-bot") as fake:
-        fake.add_repo(REPO)
-        yield fake
+def gh(fake_github):
+    return fake_github  # its token's user is review-bot
 
 
 def fetched(gh, number=7):

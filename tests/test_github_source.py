@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 from fakes.gitdiffs import own_diff
-from fakes.github import FakeGitHub
 from conftest import REPO, TOKEN, make_client
 from fakes.diffs import many_files_diff, new_file
 
@@ -19,10 +18,8 @@ HEAD = "b" * 40
 
 
 @pytest.fixture
-def gh():
-    with FakeGitHub(token=TOKEN) as fake:
-        fake.add_repo(REPO)
-        yield fake
+def gh(fake_github):
+    return fake_github
 
 
 def fetch(gh, number=7):

@@ -17,7 +17,6 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from fakes.github import FakeGitHub
 from conftest import REPO, TOKEN
 from fakes.backends import EchoBackend
 from fakes.diffs import modified_file, new_file
@@ -317,18 +316,11 @@ HEAD = "b" * 40
 
 
 @pytest.fixture
-def gh(cwd, monkeypatch):
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    for name in ("GH_TOKEN", "GITHUB_API_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("REVIEWER_GITHUB_WRITE_PAUSE", "0")
-    monkeypatch.setenv("REVIEWER_GITHUB_MAX_WAIT", "2")
+def gh(cwd, github_env, fake_github, monkeypatch):
     monkeypatch.setenv("REVIEWER_GITHUB_TIMEOUT", "1")
-    with FakeGitHub(token=TOKEN) as fake:
-        fake.add_repo(REPO)
-        fake.add_pull(REPO, number=7, diff=ONE + new_file("util.py", ["x = 1"]), title="Fix", user="alice",
-                      head_sha=HEAD)
-        yield fake
+    fake_github.add_pull(REPO, number=7, diff=ONE + new_file("util.py", ["x = 1"]), title="Fix", user="alice",
+                         head_sha=HEAD)
+    return fake_github
 
 
 def gh_cli(gh, cwd, *args):
