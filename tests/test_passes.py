@@ -324,3 +324,20 @@ def test_the_built_in_guide_asks_for_no_docstrings():
 def test_a_claim_of_a_problem_is_not_a_restatement_even_when_it_starts_like_one():
     body = "The new code introduces a variable `w` which is not initialized in the loop."
     assert noise_kind(body, SHOWN) is None
+
+
+def test_prose_is_not_judged_old_against_new_its_findings_stand_by_their_fix():
+    doc = ("diff --git a/README.rst b/README.rst\n--- a/README.rst\n+++ b/README.rst\n@@ -1,3 +1,3 @@\n"
+           " Title\n-The old sentence.\n+The new sentense.\n end\n")
+    model = Model([draft((2, "RIGHT", "warning", "Typo: sentense.", "The new sentence."))], correct="sentence.")
+    r = review(model, doc)
+    assert [(c.severity, c.suggestion) for c in r.comments] == [("warning", "The new sentence.")]
+    assert model.asked.count("judge") == 2  # the fix's verdict only, no old/new one
+
+
+def test_a_difference_quotes_the_first_line_with_words():
+    from reviewer.diffparse import parse_diff
+    from reviewer.passes.explain import changed_parts, difference
+
+    removal = ("diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,4 +1,2 @@\n a = 1\n-\n-b = 2\n c = 3\n")
+    assert difference(changed_parts(parse_diff(removal)[0].hunks[0])[0]) == "This change removes `b = 2` (and 1 more line)"

@@ -78,9 +78,11 @@ def changed_parts(hunk: Hunk) -> list[Part]:
 def difference(part: Part) -> str:
     """What the change does there, in words taken from the diff itself (never the model's)."""
     def quote(lines: tuple[DiffLine, ...]) -> str:
-        text = lines[0].text.strip()
+        first = next((i for i, x in enumerate(lines) if x.text.strip()), 0)
+        text = lines[first].text.strip()
         text = text if len(text) <= _SPAN else text[: _SPAN - 3] + "..."
-        more = f" (and {len(lines) - 1} more line{'s' if len(lines) > 2 else ''})" if len(lines) > 1 else ""
+        others = len(lines) - 1
+        more = f" (and {others} more line{'s' if others > 1 else ''})" if others else ""
         return f"`{text.replace('`', chr(39))}`{more}"
 
     if part.removed and part.added:

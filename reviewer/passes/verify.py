@@ -21,6 +21,9 @@ from ..prompt import Templates
 from ..types import Chunk, Comment, Completion, Hunk, Note
 
 FLAGGED = ("error", "warning")
+# documentation and plain text: "which version is correct?" has no answer there (on real pull
+# requests the judge condemned every reworded paragraph); their findings stand by their fix alone
+PROSE = frozenset({"markdown", "rst", "text"})
 VERIFY_VERSION = 1
 
 
@@ -55,8 +58,8 @@ class Verifier:
 
     def p_new(self, chunk: Chunk, hunk: Hunk, spent: list[Completion]) -> float | None:
         pair = versions(hunk)
-        if pair is None:
-            return None
+        if pair is None or language_of(chunk.path) in PROSE:
+            return None  # nothing to compare, or prose (no "correct version" to pick): the fix judge decides
         context = self.context(chunk) if self.context is not None else None
         key = self._key(chunk.path, pair, context)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:
