@@ -341,3 +341,12 @@ def test_a_difference_quotes_the_first_line_with_words():
 
     removal = ("diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,4 +1,2 @@\n a = 1\n-\n-b = 2\n c = 3\n")
     assert difference(changed_parts(parse_diff(removal)[0].hunks[0])[0]) == "This change removes `b = 2` (and 1 more line)"
+
+
+def test_a_finding_on_a_removed_line_without_a_verdict_is_not_posted():
+    doc = ("diff --git a/README.rst b/README.rst\n--- a/README.rst\n+++ b/README.rst\n@@ -1,3 +1,2 @@\n"
+           " Title\n-Install with pip.\n end\n")
+    model = Model([draft((2, "LEFT", "error", "Removing the install line leaves users without instructions."))],
+                  correct="Install")
+    r = review(model, doc)
+    assert r.comments == () and [c.severity for c in r.left_out] == ["note"] and "judge" not in model.asked

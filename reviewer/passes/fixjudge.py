@@ -27,7 +27,7 @@ from ..types import Chunk, Comment, Completion, DiffLine, Hunk
 from .confirm import Confirmer
 from .draft import ChunkResult
 from .judge import compare, versions
-from .verify import PROSE
+from .verify import PROSE, hunk_index
 
 FLAGGED = ("error", "warning")
 FIXJUDGE_VERSION = 1
@@ -93,13 +93,20 @@ class FixJudge:
         return self.templates.source("judge.j2"), self.templates.source("judge_system.j2")
 
     def __call__(self, result: ChunkResult) -> ChunkResult:
-        if result.failed or not any(c.severity in FLAGGED and c.side == "RIGHT" for c in result.comments):
+        if result.failed or not any(c.severity in FLAGGED for c in result.comments):
             return result
         spent: list[Completion] = []
         verdicts = dict(result.verdicts)
-        comments = [self._judged(result.chunk, c, spent, verdicts) if c.severity in FLAGGED and c.side == "RIGHT"
-                    else c for c in result.comments]
+        comments = [c if c.severity not in FLAGGED else self._judged(result.chunk, c, spent, verdicts)
+                    if c.side == "RIGHT" else self._removed(result.chunk, c, verdicts) for c in result.comments]
         return replace(result, comments=tuple(comments), completions=result.completions + tuple(spent))
+
+    def _removed(self, chunk: Chunk, comment: Comment, verdicts: dict[int, float | None]) -> Comment:
+        """A finding on a removed line has no new line to fix: it stands only where the old/new
+        verdict condemned its hunk (a deleted file, or prose, has no such verdict)."""
+        index = hunk_index(chunk, comment)
+        p = verdicts.get(index) if index is not None else None
+        return comment if p is not None and p < self.threshold else self._fails(comment)
 
     def _judged(self, chunk: Chunk, comment: Comment, spent: list[Completion],
                 verdicts: dict[int, float | None]) -> Comment:
