@@ -6,6 +6,7 @@ import dataclasses
 import fnmatch
 import math
 import posixpath
+import re
 from collections.abc import Callable, Iterable, Sequence
 
 from .types import Chunk, DiffLine, FileDiff, Hunk, Skipped
@@ -55,6 +56,14 @@ def language_of(path: str) -> str:
     if name == "Dockerfile":
         return "dockerfile"
     return LANGUAGES.get(posixpath.splitext(name)[1].lower(), "text")
+
+
+_TEST_PATH = re.compile(r"(^|/)(tests?|testing|spec|specs|__tests__|testdata)/|(^|/)test[_-][^/]+$|"
+                        r"[_.-](test|tests|spec)\.[^/.]+$|(?-i:(^|/|[a-z0-9])Tests?)\.[^/.]+$|(^|/)conftest\.py$", re.I)
+
+
+def is_test_path(path: str) -> bool:
+    return bool(_TEST_PATH.search(path))
 
 
 def estimate_tokens(text: str) -> int:

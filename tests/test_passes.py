@@ -350,3 +350,15 @@ def test_a_finding_on_a_removed_line_without_a_verdict_is_not_posted():
                   correct="Install")
     r = review(model, doc)
     assert r.comments == () and [c.severity for c in r.left_out] == ["note"] and "judge" not in model.asked
+
+
+def test_a_test_hunk_is_not_judged_old_against_new():
+    from reviewer.chunk import is_test_path
+
+    assert all(map(is_test_path, ("tests/test_app.py", "pkg/test_util.py", "conftest.py", "src/a.spec.ts",
+                                  "src/FooTest.java")))
+    assert not any(map(is_test_path, ("src/flask/app.py", "contest.py", "latest/x.py")))
+    diff = DIFF.replace("m.py", "tests/test_mean.py")
+    model = Model([draft((11, "RIGHT", "error", "off by one"))], correct=GOOD, rewrite="return total / (len(xs) - 1)")
+    r = review(model, diff)
+    assert r.comments == () and model.asked == ["draft", "rewrite"]  # no verdict; the rewrite changed nothing

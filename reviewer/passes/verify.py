@@ -12,7 +12,7 @@ from functools import cached_property
 
 from ..backends.base import Chooser, Message
 from ..cache import ResultCache, pass_key
-from ..chunk import language_of
+from ..chunk import is_test_path, language_of
 from ..config import VERIFY_THRESHOLD
 from .draft import ChunkResult
 from ..errors import ModelCallError
@@ -22,7 +22,9 @@ from ..types import Chunk, Comment, Completion, Hunk, Note
 
 FLAGGED = ("error", "warning")
 # documentation and plain text: "which version is correct?" has no answer there (on real pull
-# requests the judge condemned every reworded paragraph); their findings stand by their fix alone
+# requests the judge condemned reworded paragraphs); nor for a test's hunk, whose expectations
+# follow code the hunk does not show (it condemned `flask.Markup` -> `Markup` in four tests of one
+# PR). Their findings stand by their fix alone.
 PROSE = frozenset({"markdown", "rst", "text"})
 VERIFY_VERSION = 1
 
@@ -58,8 +60,8 @@ class Verifier:
 
     def p_new(self, chunk: Chunk, hunk: Hunk, spent: list[Completion]) -> float | None:
         pair = versions(hunk)
-        if pair is None or language_of(chunk.path) in PROSE:
-            return None  # nothing to compare, or prose (no "correct version" to pick): the fix judge decides
+        if pair is None or language_of(chunk.path) in PROSE or is_test_path(chunk.path):
+            return None  # nothing to compare, prose, or a test: the fix judge decides
         context = self.context(chunk) if self.context is not None else None
         key = self._key(chunk.path, pair, context)
         if self.cache is not None and (hit := self.cache.get(key)) is not None:

@@ -16,7 +16,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 
-from ..chunk import language_of
+from ..chunk import is_test_path, language_of
 from ..types import FileDiff, PRCheck, PullRequest
 from .guide import StyleGuide
 from .sections import Section, strip_comments
@@ -29,8 +29,6 @@ _DESCRIPTION = re.compile(r"\bdescription\b", re.I)
 _TESTS = re.compile(r"\btests?\b", re.I)
 _ASKS_FOR_TESTS = re.compile(r"\b(new|adds?|added|adding|comes?|include[sd]?|alongside|with|cover(?:s|ed)?|"
                              r"requires?|required|must|should|need(?:s|ed)?)\b", re.I)
-_TEST_PATH = re.compile(r"(^|/)(tests?|testing|spec|specs|__tests__|testdata)/|(^|/)test[_-][^/]+$|"
-                        r"[_.-](test|tests|spec)\.[^/.]+$|Tests?\.[^/.]+$", re.I)
 CODE_LANGUAGES = {"python", "c", "cpp", "cuda", "objective-c", "metal", "rust", "go", "javascript", "typescript",
                   "java", "kotlin", "swift", "ruby", "php", "csharp", "shell"}
 
@@ -53,10 +51,6 @@ def title_regex(template: str) -> re.Pattern[str]:
     """``<module> : <title>`` -> each placeholder is some non-blank text, the rest is literal."""
     parts = _PLACEHOLDER.split(template.strip())
     return re.compile(r"\s*" + r"\S.*?".join(re.escape(p) for p in parts) + r"\s*\Z", re.S)
-
-
-def is_test_path(path: str) -> bool:
-    return bool(_TEST_PATH.search(path))
 
 
 def is_code_path(path: str) -> bool:
