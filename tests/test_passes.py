@@ -326,13 +326,12 @@ def test_a_claim_of_a_problem_is_not_a_restatement_even_when_it_starts_like_one(
     assert noise_kind(body, SHOWN) is None
 
 
-def test_prose_is_not_judged_old_against_new_its_findings_stand_by_their_fix():
+def test_prose_is_judged_by_neither_judge_and_its_findings_are_not_posted():
     doc = ("diff --git a/README.rst b/README.rst\n--- a/README.rst\n+++ b/README.rst\n@@ -1,3 +1,3 @@\n"
            " Title\n-The old sentence.\n+The new sentense.\n end\n")
     model = Model([draft((2, "RIGHT", "warning", "Typo: sentense.", "The new sentence."))], correct="sentence.")
     r = review(model, doc)
-    assert [(c.severity, c.suggestion) for c in r.comments] == [("warning", "The new sentence.")]
-    assert model.asked.count("judge") == 2  # the fix's verdict only, no old/new one
+    assert r.comments == () and [c.severity for c in r.left_out] == ["note"] and "judge" not in model.asked
 
 
 def test_a_difference_quotes_the_first_line_with_words():

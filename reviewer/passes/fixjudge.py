@@ -114,16 +114,18 @@ class FixJudge:
         if found is None:
             return comment
         index, hunk, target = found
-        code = language_of(chunk.path) not in PROSE  # in a README a fix is prose
-        fix = comment.suggestion if comment.suggestion is None or not (code and looks_like_prose(comment.suggestion)) \
-            else None
+        if language_of(chunk.path) in PROSE:
+            # neither judge can tell a better sentence from a worse one (asked, it preferred a line
+            # replaced by the comment's own words): a finding in prose is not posted
+            return self._fails(comment)
+        fix = comment.suggestion if comment.suggestion is None or not looks_like_prose(comment.suggestion) else None
         start = comment.start_line if comment.start_line is not None and fix is not None else comment.line
         if fix is None and self.rewriter is not None:
             rewrite = self.rewriter.rewrite(chunk, comment, target, spent)
             if rewrite is not None:
                 indent = target.text[: len(target.text) - len(target.text.lstrip())]
                 fix = indent + rewrite.strip()
-        if fix is None or (code and looks_like_prose(fix)):
+        if fix is None or looks_like_prose(fix):
             return self._fails(comment)  # no change asked for in code: nothing to judge it by
         texts = apply_fix(hunk, start, comment.line, fix)
         if texts is None:

@@ -26,7 +26,7 @@ FLAGGED = ("error", "warning")
 # words that say something is wrong: a body with one of them is not a mere restatement or praise
 _PROBLEM_WORDS = re.compile(
     r"\b(?:bug|wrong|incorrect|error|fail|fails|failing|crash|crashes|broken|break|breaks|leak|leaks|race|"
-    r"missing|never|instead|but|however|should|must|cannot|can't|won't|doesn't|does not|not handled|"
+    r"missing|never|instead|however|should|must|cannot|can't|won't|doesn't|does not|not handled|"
     r"unhandled|uninitiali[sz]ed|not (?:initiali[sz]ed|defined|set|checked|closed|released|freed|validated|"
     r"escaped|awaited|thread-safe)|raise|raises|overflow|off-by-one|none|null|undefined|infinite|deadlock|injection|unsafe|"
     r"insecure|vulnerab\w*|lost|loses|drops?|ignored|ignores|silently|regression|typo)\b",
