@@ -50,6 +50,14 @@ def review_source(source: DiffSource, settings: Settings, *, verbose: bool = Fal
     return Reviewed(diff_input, result, ReportContext(templates, diff_input.text, style))
 
 
+POST_MODES = ("review", "check", "both")  # what --post (the Action's `mode`) publishes
+
+
+def post_check(request: Target, settings: Settings, reviewed: Reviewed) -> Any:
+    """Publish ``reviewed`` as a check run on the request's head commit (hosts that have them)."""
+    return request.check_sink(settings, reviewed.diff.text).publish(reviewed.review)  # type: ignore[attr-defined]
+
+
 def post_review(request: Target, settings: Settings, reviewed: Reviewed) -> Any:
     """Publish ``reviewed`` on its pull (merge) request; returns the host's account of it."""
     return request.sink(settings, reviewed.diff.text).publish(reviewed.review)

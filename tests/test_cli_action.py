@@ -307,3 +307,17 @@ def test_real_model_action_end_to_end(run, smollm2_path, monkeypatch):
     out = run.outputs
     assert out["comments"].isdigit() and len(run.fake.review_comments(REPO, 2)) <= int(out["comments"])
     assert out["skipped"] == "false" and open(out["report"]).read() in summary
+
+
+def test_mode_check_posts_a_check_run_and_no_review(run, echo):
+    result = run("pull_request", payload("pull_request.opened.payload.json"), mode="check", fail_on="warning")
+    assert result.exit_code == 1, result.output  # fail-on still sets the step's status
+    [check] = run.fake.check_runs(REPO)
+    assert check["conclusion"] == "failure" and check["annotations"]
+    assert run.fake.reviews(REPO, 2) == [] and run.fake.issue_comments(REPO, 2) == []
+    assert "a check run, failure, with" in run.summary.read_text()
+    both = run("pull_request", payload("pull_request.opened.payload.json"), mode="both")
+    assert both.exit_code == 0, both.output
+    assert len(run.fake.check_runs(REPO)) == 2 and len(run.fake.reviews(REPO, 2)) == 1
+    bad = run("pull_request", payload("pull_request.opened.payload.json"), mode="annotations")
+    assert bad.exit_code == 2 and "input mode must be one of review, check, both" in bad.output

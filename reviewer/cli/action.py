@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..app import post_review, review_source
+from ..app import POST_MODES, post_check, post_review, review_source
 from ..config import load_settings
 from ..errors import EXIT_FINDINGS, ConfigError, GitHubError, InputError
 from ..github.action import ActionEnv, Decision, decide, decide_pull, load_event, parse_bool, settings_flags
@@ -22,7 +22,7 @@ from ..formats import render
 from ..sinks.report import write_report
 from ..sources.local import checkout_is_head
 from ..wiring import make_style_root
-from .common import EXIT_CODES_HELP, echo_post, exceeds, guarded, setup_logging
+from .common import EXIT_CODES_HELP, echo_check, echo_post, exceeds, guarded, setup_logging
 from .options import model_options
 from .progress import make_progress
 
@@ -75,7 +75,7 @@ def action_cmd(verbose):
     GITHUB_WORKSPACE, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT and the inputs as GitHub passes
     them (INPUT_MODEL, INPUT_GITHUB-TOKEN, INPUT_POST, INPUT_FAIL-ON, INPUT_CONFIG,
     INPUT_STYLE, INPUT_MAX-COMMENTS, INPUT_MIN-SEVERITY, INPUT_EXTRA-ARGS, INPUT_REVIEW-DRAFTS,
-    INPUT_REVIEW-CLOSED),
+    INPUT_REVIEW-CLOSED, INPUT_MODE),
     so a local rehearsal with the same variables runs exactly what the step runs.
     See docs/github-action.md.
     """
@@ -89,6 +89,9 @@ def action_cmd(verbose):
     verbose = bool(flags.pop("verbose", False) or verbose or env.debug)
     setup_logging(verbose)
     post = parse_bool(inputs.get("post"), "post", default=True)
+    mode = inputs.get("mode", "review").strip()
+    if mode not in POST_MODES:
+        raise InputError(f"input mode must be one of {', '.join(POST_MODES)}, not {mode!r}")
     flags.update(settings_flags(inputs))
     config = inputs.get("config")
     config_path = env.workspace / config if config else None
@@ -145,9 +148,17 @@ def action_cmd(verbose):
         footer = "not posted (post: false)"
     else:
         try:
-            posted = post_review(request, settings, reviewed)
-            echo_post(posted, reviewed.diff.label)
-            footer, annotate = posted_line(posted), False
+            said = []
+            if mode in ("review", "both"):
+                posted = post_review(request, settings, reviewed)
+                echo_post(posted, reviewed.diff.label)
+                said.append(posted_line(posted))
+            if mode in ("check", "both"):
+                checked = post_check(request, settings, reviewed)
+                echo_check(checked, reviewed.diff.label)
+                said.append(f"a check run, {checked.conclusion}, with {checked.annotations} annotations "
+                            f"({checked.url})")
+            footer, annotate = "; ".join(said), False
         except GitHubError as exc:
             if getattr(exc, "status", None) != 403:
                 failure, footer = exc, f"posting failed: {exc.message}"

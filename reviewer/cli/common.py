@@ -118,5 +118,11 @@ def echo_gitlab_post(posted, label: str) -> None:
 ECHO_POSTED = {"github": echo_post, "gitlab": echo_gitlab_post}  # each host's account of a post
 
 
+def echo_check(checked, label: str) -> None:
+    """One line on stderr: the check run a run created."""
+    click.echo(f"check run on {label}: {checked.conclusion}, {checked.annotations} annotation"
+               f"{'s' if checked.annotations != 1 else ''}: {checked.url}", err=True)
+
+
 def echo_posted(host: str, posted, label: str) -> None:
     ECHO_POSTED[host](posted, label)

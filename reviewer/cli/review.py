@@ -8,13 +8,13 @@ from pathlib import Path
 import click
 
 from .. import hosts
-from ..app import post_review, review_source
+from ..app import POST_MODES, post_check, post_review, review_source
 from ..config import DEFAULTS
 from ..errors import EXIT_FINDINGS, InputError
 from ..formats import render
 from ..sinks.report import write_report
 from ..wiring import make_local_source, make_style_root
-from .common import EXIT_CODES_HELP, echo_posted, exceeds, guarded, setup_logging
+from .common import EXIT_CODES_HELP, echo_check, echo_posted, exceeds, guarded, setup_logging
 from .options import choice, model_options, settings_from
 from .progress import make_progress
 
@@ -27,12 +27,14 @@ from .progress import make_progress
               help=f"Report format (default {DEFAULTS.format}); sarif, rdjson, rdjsonl: see docs/integrations.md.")
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write the report here (default: stdout).")
 @click.option("--fail-on", type=choice("fail_on"), help=f"Exit 1 when a comment at or above this severity exists (default {DEFAULTS.fail_on}).")
-@click.option("--post", is_flag=True, help="Publish the review on the pull request (default: a dry run, the report only).")
+@click.option("--post", "post_mode", is_flag=False, flag_value="review", default=None, metavar="[review|check|both]",
+              help="Publish the review on the pull request (default: a dry run, the report only); `--post check`: "
+                   "one GitHub check run with annotations instead, `both`: the two.")
 @click.option("--github-url", metavar="URL", help="GitHub API URL (default: GITHUB_API_URL or https://api.github.com; GitHub Enterprise: https://HOST/api/v3).")
 @click.option("--gitlab-url", metavar="URL", help="GitLab instance for GROUP/PROJECT!IID (default: CI_SERVER_URL or https://gitlab.com); without a target inside GitLab CI: the pipeline's merge request (docs/gitlab.md).")
 @model_options
 @guarded
-def review(target, diff, git, fmt, output, fail_on, post, github_url, gitlab_url, config_path, verbose, **flags):
+def review(target, diff, git, fmt, output, fail_on, post_mode, github_url, gitlab_url, config_path, verbose, **flags):
     """Review a diff or a pull request on the local model and write a report (markdown, JSON,
     SARIF, reviewdog's rdjson); with --post, publish it on the pull request as one review.
 
@@ -46,6 +48,11 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, gitlab_url
       reviewer review group/sub/project!12 --gitlab-url https://gitlab.example.com --post
     """
     setup_logging(verbose)
+    if post_mode is not None and post_mode not in POST_MODES:
+        if target is not None:
+            raise InputError(f"--post takes {', '.join(POST_MODES)} (or nothing), not {post_mode!r}")
+        target, post_mode = post_mode, "review"  # `--post OWNER/REPO#N`: the target came after the flag
+    post = post_mode is not None
     flags.update(format=fmt, fail_on=fail_on)
     settings = settings_from(flags, config_path)
     local = diff is not None or git is not None
@@ -55,6 +62,8 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, gitlab_url
         if local:
             raise InputError("give a pull request or --diff/--git, not both")
         request = host.open(target, settings, post=post, url=urls[host.name])
+        if post_mode in ("check", "both") and not hasattr(request, "check_sink"):
+            raise InputError(f"--post {post_mode}: check runs are GitHub's; {host.title} takes --post (review)")
         source, style_root = request.source(), request.style_root(settings, Path.cwd())
     elif post:
         raise InputError("--post needs a pull request (OWNER/REPO#N or its URL) or a merge request (GROUP/PROJECT!IID)")
@@ -75,8 +84,10 @@ def review(target, diff, git, fmt, output, fail_on, post, github_url, gitlab_url
     else:
         sys.stdout.write(text)
         sys.stdout.flush()
-    if host is not None and post:  # the report is out before anything is written to the host
+    if host is not None and post_mode in ("review", "both"):  # the report is out before anything is posted
         echo_posted(host.name, post_review(request, settings, reviewed), reviewed.diff.label)
+    if host is not None and post_mode in ("check", "both"):
+        echo_check(post_check(request, settings, reviewed), reviewed.diff.label)
     elif host is not None:
         click.echo(f"dry run: nothing was posted to {host.title} (add --post to publish the review)", err=True)
     if exceeds(result, settings.fail_on):

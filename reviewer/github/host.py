@@ -13,6 +13,7 @@ from ..errors import GitHubError
 from ..style import StyleRoot
 from ..style.learn import Fetched
 from ..wiring import make_style_root
+from .checks import GitHubCheckSink
 from .client import GitHubClient, Token, discover_token
 from .learn import check_names, fetch_review_comments
 from .ref import FORMS, PRRef, api_base_url, match_pr_ref, web_host
@@ -35,6 +36,10 @@ class PullRequestTarget:
     def style_root(self, settings: Settings, cwd: Path) -> StyleRoot | None:
         """The checkout's rules, when the checkout is one of the PR's repository."""
         return make_style_root(settings, cwd, pr_repo=self.ref.full_name)
+
+    def check_sink(self, settings: Settings, diff_text: str) -> GitHubCheckSink:
+        """``--post check``: one check run with annotations on the head commit."""
+        return GitHubCheckSink(self.client, diff_text, fail_on=settings.fail_on)
 
     def sink(self, settings: Settings, diff_text: str) -> GitHubReviewSink:
         return GitHubReviewSink(self.client, diff_text, max_comments=settings.max_comments,

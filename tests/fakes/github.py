@@ -85,6 +85,7 @@ class _Repo:
     default_branch: str
     collaborators: set[str]
     pulls: dict[int, _Pull] = field(default_factory=dict)
+    check_runs: list[dict] = field(default_factory=list)  # with their annotations, as posted
 
     @property
     def name(self) -> str:
@@ -324,6 +325,9 @@ class FakeGitHub:
     def writes(self) -> list[RecordedRequest]:
         with self._lock:
             return [q for q in self.requests if q.method not in ("GET", "HEAD")]
+
+    def check_runs(self, repo: str) -> list[dict]:
+        return self._repos[repo].check_runs
 
     def reviews(self, repo: str, number: int) -> list[dict]:
         with self._lock:

@@ -348,6 +348,90 @@ class Ctx:
         c.update(body=self._text("IssueComment", DOC_ISSUE_COMMENT), updated_at=self.fake._tick())
         return 200, self.fake._issue_comment_json(r, c), {}
 
+    # -- check runs (docs.github.com/rest/checks/runs) --------------------------------------
+    def _check_output(self, run: dict) -> None:
+        """Validate and apply ``output``: title and summary required; at most 50 annotations a
+        request, each with path, start_line, end_line, a known level and a message; appended."""
+        out = self.body.get("output")
+        if out is None:
+            return
+        if not isinstance(out, dict) or not out.get("title") or not out.get("summary"):
+            raise error(422, "Invalid request.\n\n\"title\", \"summary\" weren't supplied.", DOC_CHECKS)
+        notes = out.get("annotations") or []
+        if len(notes) > 50:
+            raise error(422, "Only 50 annotations can be sent per request.", DOC_CHECKS)
+        for a in notes:
+            if not all(a.get(k) for k in ("path", "start_line", "end_line", "message")) or \
+                    a.get("annotation_level") not in ("notice", "warning", "failure"):
+                raise error(422, "Invalid request.\n\nFor 'properties/annotations', an annotation is incomplete.",
+                            DOC_CHECKS)
+            if a["end_line"] < a["start_line"]:
+                raise error(422, "Invalid request.\n\nend_line must be at or after start_line.", DOC_CHECKS)
+        run["output"].update(title=out["title"], summary=out["summary"], text=out.get("text"))
+        run["annotations"] += notes
+
+    def _check_status(self, run: dict) -> None:
+        status = self.body.get("status", run["status"])
+        conclusion = self.body.get("conclusion", run["conclusion"])
+        if status not in ("queued", "in_progress", "completed"):
+            raise error(422, "Invalid request.\n\nstatus is not included in the list.", DOC_CHECKS)
+        if conclusion is not None and conclusion not in CONCLUSIONS:
+            raise error(422, "Invalid request.\n\nconclusion is not included in the list.", DOC_CHECKS)
+        if conclusion is not None:
+            status = "completed"
+        if status == "completed" and conclusion is None:
+            raise error(422, "Invalid request.\n\nconclusion can't be blank when status is completed.", DOC_CHECKS)
+        run.update(status=status, conclusion=conclusion,
+                   completed_at=self.fake._tick() if status == "completed" else None)
+
+    def _check_json(self, r, run: dict) -> dict:
+        url = f"{self.fake.base_url}/repos/{r.full_name}/check-runs/{run['id']}"
+        return {"id": run["id"], "node_id": f"CR_{run['id']}", "head_sha": run["head_sha"], "external_id": "",
+                "url": url, "html_url": f"{self.fake._urls.html}/{r.full_name}/runs/{run['id']}",
+                "details_url": run.get("details_url"), "status": run["status"], "conclusion": run["conclusion"],
+                "started_at": run["started_at"], "completed_at": run["completed_at"], "name": run["name"],
+                "output": {**run["output"], "annotations_count": len(run["annotations"]),
+                           "annotations_url": f"{url}/annotations"},
+                "check_suite": {"id": 9000 + run["id"]}, "app": {"id": 1, "slug": "github-actions"},
+                "pull_requests": []}
+
+    def create_check_run(self, repo: str):
+        r = self._repo(repo)
+        sha, name = self.body.get("head_sha"), self.body.get("name")
+        if not name or not sha:
+            raise error(422, "Invalid request.\n\n\"name\", \"head_sha\" weren't supplied.", DOC_CHECKS)
+        if not any(pr.revision(sha) for pr in r.pulls.values()):
+            raise error(422, f"No commit found for SHA: {sha}", DOC_CHECKS)
+        run = {"id": next(self.fake._ids) + 4_000_000, "name": name, "head_sha": sha, "status": "queued",
+               "conclusion": None, "started_at": self.fake._tick(), "completed_at": None,
+               "details_url": self.body.get("details_url"), "annotations": [],
+               "output": {"title": None, "summary": None, "text": None}}
+        self._check_status(run)
+        self._check_output(run)
+        r.check_runs.append(run)
+        return 201, self._check_json(r, run), {}
+
+    def _check_run(self, repo: str, cid: str):
+        r = self._repo(repo)
+        run = next((x for x in r.check_runs if x["id"] == int(cid)), None)
+        if run is None:
+            raise not_found(DOC_CHECKS)
+        return r, run
+
+    def get_check_run(self, repo: str, cid: str):
+        r, run = self._check_run(repo, cid)
+        return 200, self._check_json(r, run), {}
+
+    def update_check_run(self, repo: str, cid: str):
+        r, run = self._check_run(repo, cid)
+        self._check_status(run)
+        self._check_output(run)
+        return 200, self._check_json(r, run), {}
+
+
+DOC_CHECKS = f"{DOCS}/checks/runs"
+CONCLUSIONS = ("action_required", "cancelled", "failure", "neutral", "success", "skipped", "stale", "timed_out")
+
 _R = r"(?P<repo>[^/]+/[^/]+)"
 _N = r"(?P<n>\d+)"
 ROUTES = [(m, re.compile(p.replace("{repo}", _R).replace("{n}", _N)), name) for m, p, name in [
@@ -370,4 +454,7 @@ ROUTES = [(m, re.compile(p.replace("{repo}", _R).replace("{n}", _N)), name) for 
     ("POST", r"/repos/{repo}/issues/{n}/comments", "create_issue_comment"),
     ("GET", r"/repos/{repo}/issues/comments/(?P<cid>\d+)", "get_issue_comment"),
     ("PATCH", r"/repos/{repo}/issues/comments/(?P<cid>\d+)", "edit_issue_comment"),
+    ("POST", r"/repos/{repo}/check-runs", "create_check_run"),
+    ("GET", r"/repos/{repo}/check-runs/(?P<cid>\d+)", "get_check_run"),
+    ("PATCH", r"/repos/{repo}/check-runs/(?P<cid>\d+)", "update_check_run"),
 ]]
