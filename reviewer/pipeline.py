@@ -199,8 +199,7 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
                   drafter: Drafter, style_text: str, shown: Shown, needed: bool) -> list[Pass]:
     """The passes each drafted chunk goes through, in order, as the options select them."""
     steps: list[Pass] = []
-    if options.noise_filter:
-        steps.append(NoiseFilter(lambda chunk: shown))
+    noise = NoiseFilter(lambda chunk: shown) if options.noise_filter else None
     if options.confirm:
         steps.append(Confirmer(backend, templates, style_text, backend.identity, cache))
     judge = options.verify and needed and isinstance(backend, Chooser)
@@ -211,10 +210,14 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
         if options.explain != "off":
             steps.append(Explainer(backend, templates, backend.identity, options.verify_threshold, cache,
                                    options.verify_guidance, ask_case=options.explain == "case"))
-        if options.judge_fix:
-            rewriter = Confirmer(backend, templates, style_text, backend.identity, cache)
-            steps.append(FixJudge(backend, templates, backend.identity, options.verify_threshold, rewriter, cache,
-                                  options.verify_guidance))
+    # after the judge and the explanations (a condemned hunk's comment is the diff's words, not
+    # the draft's), before the fix judge (a noise comment needs no fix written for it)
+    if noise is not None:
+        steps.append(noise)
+    if judge and options.judge_fix:
+        rewriter = Confirmer(backend, templates, style_text, backend.identity, cache)
+        steps.append(FixJudge(backend, templates, backend.identity, options.verify_threshold, rewriter, cache,
+                              options.verify_guidance))
     return steps
 
 

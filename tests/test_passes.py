@@ -141,7 +141,6 @@ def test_the_noise_pass_demotes_and_keeps_everything_in_the_report():
     model = Model([draft((11, "RIGHT", "warning", "The `__new hunk__` is wrong."))], correct=GOOD)
     r = review(model, explain="off", judge_fix=False)
     assert r.comments == () and [c.severity for c in r.left_out] == ["note"]
-    assert "judge" not in model.asked  # nothing left to verify: no verdict spent
 
 
 def test_the_same_finding_on_the_old_and_the_new_listing_is_one():
@@ -156,7 +155,7 @@ def test_the_same_finding_on_the_old_and_the_new_listing_is_one():
 def test_a_condemned_hunk_gets_its_comment_from_the_contrast_with_the_fix_as_suggestion():
     model = Model([draft((12, "RIGHT", "error", "This can lead to unexpected behavior."))], correct=GOOD,
                   explanation=EXPLAINED)
-    r = review(model, judge_fix=False, explain="case")
+    r = review(model, judge_fix=False, explain="case")  # the draft's vague words are replaced, not filtered
     assert len(r.comments) == 1
     c = r.comments[0]
     assert (c.line, c.side, c.severity) == (11, "RIGHT", "error")  # moved onto the line it quotes
@@ -361,3 +360,18 @@ def test_a_test_hunk_is_not_judged_old_against_new():
     model = Model([draft((11, "RIGHT", "error", "off by one"))], correct=GOOD, rewrite="return total / (len(xs) - 1)")
     r = review(model, diff)
     assert r.comments == () and model.asked == ["draft", "rewrite"]  # no verdict; the rewrite changed nothing
+
+
+def test_a_vague_consequence_is_not_a_finding_a_named_one_is():
+    assert noise_kind("`x` should not be updated here, as it can lead to unexpected behavior.", SHOWN) == \
+        "names no consequence but a vague one"
+    assert noise_kind("This can lead to unexpected behavior: `load(None)` raises TypeError.", SHOWN) is None
+
+
+def test_a_written_fix_must_edit_its_line():
+    from reviewer.passes.fixjudge import plausible_fix
+
+    assert plausible_fix("    app.config['X'] = 1", "    app.config['Y'] = 1")
+    assert not plausible_fix("    assert type(s['m']) == Markup", "    74")
+    assert not plausible_fix("    bp.register(app)", "    }")
+    assert not plausible_fix("    total = sum(xs)", "    count = len(items)")

@@ -65,6 +65,18 @@ def compiles(code: str) -> bool:
 _PROSE = re.compile(r"^\s*(?:remove|replace|change|add|use|delete|move|rename|insert|swap|the |this |it )\b|`|\.\s*$", re.I)
 
 
+def plausible_fix(line: str, fix: str) -> bool:
+    """A one-line fix edits its line: it has words, and keeps some of the line's own (a written
+    "fix" of `74` or `}` for a line of code is the model losing its way, not a fix)."""
+    if "\n" in fix.strip():
+        return True
+    if not re.search(r"[A-Za-z_]", fix):
+        return False
+    words = lambda t: set(re.findall(r"[A-Za-z_]\w*", t))  # noqa: E731
+    old, new = words(line), words(fix)
+    return not old or bool(old & new)
+
+
 def looks_like_prose(fix: str) -> bool:
     """A "fix" written as an instruction ("Remove the `return []`.") rather than as code."""
     return bool(_PROSE.search(fix.strip().split("\n")[0]))
@@ -125,7 +137,8 @@ class FixJudge:
             if rewrite is not None:
                 indent = target.text[: len(target.text) - len(target.text.lstrip())]
                 fix = indent + rewrite.strip()
-        if fix is None or looks_like_prose(fix):
+        replaced = "\n".join(x.text for x in new_side(hunk) if x.new_line is not None and start <= x.new_line <= comment.line)
+        if fix is None or looks_like_prose(fix) or not plausible_fix(replaced or target.text, fix):
             return self._fails(comment)  # no change asked for in code: nothing to judge it by
         texts = apply_fix(hunk, start, comment.line, fix)
         if texts is None:

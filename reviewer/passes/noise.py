@@ -73,6 +73,13 @@ _DEPRECATED = re.compile(r"\bdeprecat\w*", re.I)
 # "[CONTRIBUTING.md › Tests]" or "[Style › Naming]": a citation of a style guide section
 _CITATION = re.compile(r"\[([^\[\]\n]{2,80}›[^\[\]\n]{1,80})\]")
 
+# the only consequence a comment names is a vague one ("can lead to unexpected behavior")
+_GENERIC = re.compile(r"\b(?:can|could|may|might|will|would)\s+(?:potentially\s+)?(?:lead\s+to|cause|result\s+in|introduce)\s+"
+                      r"(?:some\s+)?(?:unexpected|potential|unintended|unforeseen|possible)\s+"
+                      r"(?:behaviou?rs?|issues?|results?|problems?|errors?|bugs?|side effects?)", re.I)
+_SPECIFIC = re.compile(r"\b(?:raises?|exception|crash\w*|leaks?|infinite|deadlock|overflow|injection|none|null|"
+                       r"returns?|off-by-one|index|keyerror|typeerror|valueerror|attributeerror|race)\b", re.I)
+
 URL = re.compile(r"https?://[^\s)>\]`'\"]+", re.I)
 
 
@@ -105,6 +112,8 @@ def noise_kind(body: str, shown: Shown) -> str | None:
         return "praise"
     if _RESTATES.search(body) and not problem:
         return "restates the change"
+    if _GENERIC.search(body) and not _SPECIFIC.search(body):
+        return "names no consequence but a vague one"
     if _DOCS_REQUEST.search(body) and not shown.guide_asks_for_docs:
         return "asks for docs no rule requires"
     for name in _UNUSED.findall(body):
