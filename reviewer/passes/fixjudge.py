@@ -20,7 +20,7 @@ from functools import cached_property
 
 from ..backends.base import JudgingBackend
 from ..cache import ResultCache, pass_key
-from ..chunk import language_of
+from ..chunk import is_test_path, language_of
 from ..errors import ModelCallError
 from ..prompt import Templates
 from ..types import Chunk, Comment, Completion, DiffLine, Hunk
@@ -126,9 +126,11 @@ class FixJudge:
         if found is None:
             return comment
         index, hunk, target = found
-        if language_of(chunk.path) in PROSE:
-            # neither judge can tell a better sentence from a worse one (asked, it preferred a line
-            # replaced by the comment's own words): a finding in prose is not posted
+        if language_of(chunk.path) in PROSE or is_test_path(chunk.path):
+            # prose: neither judge can tell a better sentence from a worse one (asked, it preferred a
+            # line replaced by the comment's own words); a test: its expectations follow code the
+            # hunk does not show, for a fix as for the change (on real PRs every test finding the
+            # fix judge let through was noise). Such findings are not posted.
             return self._fails(comment)
         fix = comment.suggestion if comment.suggestion is None or not looks_like_prose(comment.suggestion) else None
         start = comment.start_line if comment.start_line is not None and fix is not None else comment.line

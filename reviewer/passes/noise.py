@@ -102,6 +102,8 @@ def noise_kind(body: str, shown: Shown) -> str | None:
         return "says nothing is wrong"
     if _SCAFFOLDING.search(body):
         return "quotes the prompt"
+    if body.count("`") % 2 and len(body.split()) < 8:
+        return "breaks off mid-sentence"
     known = [_norm_label(x) for x in shown.rule_labels]
     for label in _CITATION.findall(body):
         cited = _norm_label(label)

@@ -24,7 +24,7 @@ FLAGGED = ("error", "warning")
 # documentation and plain text: "which version is correct?" has no answer there (on real pull
 # requests the judge condemned reworded paragraphs); nor for a test's hunk, whose expectations
 # follow code the hunk does not show (it condemned `flask.Markup` -> `Markup` in four tests of one
-# PR). A test's findings stand by their fix alone; prose's are not posted (passes/fixjudge.py).
+# PR). Findings in prose and tests are not posted (passes/fixjudge.py says why).
 PROSE = frozenset({"markdown", "rst", "text"})
 VERIFY_VERSION = 1
 
