@@ -174,6 +174,8 @@ def run_review(
         completion_tokens=sum(c.completion_tokens for c in completions),
         cache_hits=sum(1 for r in results if r.cached),
         seconds=round(clock() - started, 3),
+        verify=any(isinstance(step, Verifier) for step in steps),
+        verify_off=judge_unavailable(backend) if options.verify and chunks else "",
     )
     reviewed = tuple(dict.fromkeys(c.path for c in chunks))
     summary = summarize(templates, reviewed, comments, notes, failed, skipped, stats, applied.pr_checks,
@@ -202,7 +204,7 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
     noise = NoiseFilter(lambda chunk: shown) if options.noise_filter else None
     if options.confirm:
         steps.append(Confirmer(backend, templates, style_text, backend.identity, cache))
-    judge = options.verify and needed and isinstance(backend, Chooser)
+    judge = options.verify and needed and isinstance(backend, Chooser) and not judge_unavailable(backend)
     if judge:
         context = drafter.messages if options.verify_context == "chunk" else None
         steps.append(Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,
@@ -219,6 +221,12 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
         steps.append(FixJudge(backend, templates, backend.identity, options.verify_threshold, rewriter, cache,
                               options.verify_guidance))
     return steps
+
+
+def judge_unavailable(backend: Backend) -> str:
+    """Why the backend cannot give verdicts ("" when it can): a server without top logprobs. The
+    backend finds out once (and says so once); the stats keep it."""
+    return getattr(backend, "choose_unavailable", lambda: "")()
 
 
 def _draft_all(drafter: Drafter, chunks: list[Chunk], jobs: int, observer: Observer | None,

@@ -127,6 +127,8 @@ class Stats:
     completion_tokens: int = 0
     cache_hits: int = 0
     seconds: float = 0.0
+    verify: bool = False  # the judge's second opinion ran on this review's findings
+    verify_off: str = ""  # why it could not, although asked for (a server without logprobs)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,11 @@ with a context sized to the longest prompt of the review. Prompts put their stat
 first, so llama-cpp-python's prefix matching evaluates it once and reuses the KV cache for
 every chunk; hybrid/recurrent models, which cannot drop part of their memory, get the same
 effect from an explicit ``save_state()`` of the prefix and ``load_state()`` before each chunk.
+
+A model whose chat template thinks (Qwen3's ``enable_thinking``, a template that opens
+``<think>``) is asked with thinking off: the template is rendered with ``enable_thinking=false``
+and the prompt ends with a closed, empty think block, so the judge's next token is its verdict
+and the draft's grammar starts at the answer (thinking.py).
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from ..config import DEFAULTS
 from ..errors import ModelCallError, ModelError
 from ..types import Completion
 from .base import Choice, Message
+from .thinking import THINK_OFF, close_thinking, mentions_thinking, strip_thinking, template_thinks
 
 # llama.cpp's OpenMP threads spin while they wait by default; on a machine where anything
 # else runs (a CI runner, a laptop), that spinning steals the cores the model needs: measured
@@ -40,6 +46,7 @@ class LlamaOptions:
     seed: int = 0
     verbose: bool = False
     prefix_reuse: bool = True
+    chat_template: str | None = None  # a Jinja chat template instead of the GGUF's own
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,9 @@ class LlamaBackend:
         self._lock = threading.Lock()
         self._prefix: tuple[list[int], Any] | None = None  # (tokens, saved state) for hybrid models
         self._states: dict[str, Any] = {}  # first message -> KV state after its family's last call
+        self._formatter: Any = None  # messages -> prompt, the chat template's (thinking off)
+        self._handler: Any = None  # create_chat_completion's replacement, when the template is ours
+        self.thinking = False  # the chat template thinks: every prompt is rendered with thinking off
         self.load_seconds = 0.0
 
     # -- protocol -------------------------------------------------------------------------
@@ -74,6 +84,10 @@ class LlamaBackend:
         if self._identity is None:
             st = self.model_path.stat()
             self._identity = f"{self.model_path.name}:{st.st_size}:{st.st_mtime_ns}"
+        if self.options.chat_template is not None:  # another template, other answers
+            import hashlib
+
+            return f"{self._identity}:template:{hashlib.sha256(self.options.chat_template.encode()).hexdigest()[:16]}"
         return self._identity
 
     def prepare(self, context_tokens: int) -> None:
@@ -89,13 +103,18 @@ class LlamaBackend:
             self._restore_prefix(llm, messages)
             key = self._resume(llm, messages)
             try:
-                out = llm.create_chat_completion(
-                    messages=messages,
-                    grammar=grammar,
-                    temperature=self.options.temperature,
-                    max_tokens=max_tokens,
-                    seed=self.options.seed,
-                )
+                if self._handler is not None:  # our template (thinking off), through llama-cpp's own handler
+                    out = self._handler(llama=llm, messages=messages, grammar=grammar,
+                                        temperature=self.options.temperature, max_tokens=max_tokens,
+                                        seed=self.options.seed)
+                else:
+                    out = llm.create_chat_completion(
+                        messages=messages,
+                        grammar=grammar,
+                        temperature=self.options.temperature,
+                        max_tokens=max_tokens,
+                        seed=self.options.seed,
+                    )
             except ValueError as exc:  # e.g. "Requested tokens exceed context window"
                 raise ModelCallError(f"model call failed: {exc}") from None
             self._remember(llm, key)
@@ -103,8 +122,9 @@ class LlamaBackend:
             usage = out.get("usage") or {}
             prompt_tokens = int(usage.get("prompt_tokens", 0))
             evaluated = max(0, after[0] - before[0]) if after and before else prompt_tokens
+            text = out["choices"][0]["message"].get("content") or ""
             return Completion(
-                text=out["choices"][0]["message"].get("content") or "",
+                text=strip_thinking(text) if self.thinking else text,
                 prompt_tokens=prompt_tokens,
                 prompt_tokens_evaluated=min(evaluated, prompt_tokens) if prompt_tokens else evaluated,
                 completion_tokens=int(usage.get("completion_tokens", 0)),
@@ -196,17 +216,37 @@ class LlamaBackend:
             self._states.pop(next(iter(self._states)))
 
     def _chat_tokens(self, llm: Any, messages: list[Message]) -> list[int]:
-        from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-
-        template = llm.metadata.get("tokenizer.chat_template")
-        if not template:
+        if self._formatter is None:
             raise ModelError(f"{self.model_path.name} has no chat template")
-        model = llm._model
-        formatter = Jinja2ChatFormatter(
-            template=template, eos_token=model.token_get_text(llm.token_eos()), bos_token=model.token_get_text(llm.token_bos())
-        )
-        result = formatter(messages=messages)
+        result = self._formatter(messages=messages)
         return llm.tokenize(result.prompt.encode("utf-8"), add_bos=not result.added_special, special=True)
+
+    def _template(self, llm: Any) -> str | None:
+        return self.options.chat_template or llm.metadata.get("tokenizer.chat_template")
+
+    def _set_template(self, llm: Any) -> None:
+        """The chat template's formatter; a thinking template's renders with thinking off, and
+        then ``complete`` goes through it too (as it does for a caller's own template)."""
+        from llama_cpp import llama_chat_format
+
+        template = self._template(llm)
+        if not template:
+            return
+        model = llm._model
+        plain = llama_chat_format.Jinja2ChatFormatter(
+            template=template, eos_token=model.token_get_text(llm.token_eos()),
+            bos_token=model.token_get_text(llm.token_bos()), stop_token_ids=[llm.token_eos()])
+        self._formatter = plain
+        self.thinking = mentions_thinking(template) and template_thinks(lambda m, **kw: plain(messages=m, **kw).prompt)
+        if self.thinking:
+            def formatter(*, messages: list[Message], **kwargs: Any) -> Any:
+                result = plain(messages=messages, **{**THINK_OFF, **kwargs})
+                result.prompt = close_thinking(result.prompt)
+                return result
+
+            self._formatter = formatter
+        if self.thinking or self.options.chat_template is not None:
+            self._handler = llama_chat_format.chat_formatter_to_chat_completion_handler(self._formatter)
 
     def _eval_with_prefix(self, llm: Any, tokens: list[int]) -> int:
         """Evaluate ``tokens``, reusing the longest prefix already in the KV cache; returns how
@@ -259,6 +299,7 @@ class LlamaBackend:
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"cannot load model {self.model_path}: {exc}") from None
         self.load_seconds = time.perf_counter() - start
+        self._set_template(self._llm)
         return self._llm
 
     @property
@@ -306,7 +347,7 @@ class LlamaBackend:
             return
         if not self.hybrid or not messages or messages[0]["role"] != "system":
             return
-        prefix_text = _prefix_text(llm, messages[0])
+        prefix_text = _prefix_text(self._template(llm), messages[0])
         if prefix_text is None:
             return
         tokens = llm.tokenize(prefix_text.encode("utf-8"), add_bos=False, special=True)
@@ -318,13 +359,12 @@ class LlamaBackend:
             llm.load_state(self._prefix[1])
 
 
-def _prefix_text(llm: Any, system: Message) -> str | None:
+def _prefix_text(template: str | None, system: Message) -> str | None:
     """The chat-template rendering of the system message alone, up to where the user turn starts."""
     marker = "\u2063reviewer-user-turn\u2063"
     try:
         from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
-        template = llm.metadata.get("tokenizer.chat_template")
         if not template:
             return None
         formatter = Jinja2ChatFormatter(template=template, eos_token="", bos_token="")

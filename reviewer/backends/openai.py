@@ -2,10 +2,17 @@
 
 The answer is constrained with a JSON-schema response format where the server supports it;
 servers that ignore it are covered by the drafter's validation and one retry.
+
+Before the first call the server is probed once (one token, with logprobs): whether it returns
+the top logprobs the judge reads its verdict from, and whether its model thinks (an answer with
+``reasoning_content``/``reasoning``, or a ``<think>`` token). A thinking model is then asked with
+thinking off (``chat_template_kwargs``; then also ``reasoning_effort: "none"``, Ollama's switch;
+then an empty think block prefilled) and what thinking still comes back is stripped (thinking.py).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +23,12 @@ from ..config import DEFAULTS
 from ..errors import ModelCallError, ModelError
 from ..types import Completion
 from .base import Choice, Message
+from .thinking import EMPTY_BLOCK, OPEN, THINK_OFF, shows_thinking, strip_thinking
+
+# the probe's question: any one-token answer will do, what counts is what comes with it
+PROBE = "Which letter comes first in the alphabet, A or B? Answer with the letter only."
+# how hard thinking is turned off, raised each time a model thinks although asked not to
+OFF_KWARGS, OFF_EFFORT, OFF_PREFILL = 1, 2, 3
 
 
 @dataclass(frozen=True)
@@ -47,6 +60,10 @@ class OpenAIBackend:
         self.url = chat_url(options.base_url)
         self.session = session or requests.Session()
         self._format = "json_schema"  # becomes "json_object" for servers that only know that form
+        self._probe_lock = threading.Lock()
+        self._probed = False
+        self._no_logprobs = ""  # why this server cannot give the judge its verdicts ("" when it can)
+        self._off = 0  # 0: the model does not think; else how thinking is turned off (OFF_*)
         if options.api_key:
             self.session.headers["Authorization"] = f"Bearer {options.api_key}"
 
@@ -54,59 +71,126 @@ class OpenAIBackend:
         return f"openai:{self.options.base_url.rstrip('/')}:{self.options.model or 'default'}"
 
     def prepare(self, context_tokens: int) -> None:
-        pass  # the server owns its context size
+        self.probe()  # the server owns its context size; what it can do is asked once, here
+
+    @property
+    def thinking(self) -> bool:
+        """Whether the server's model thinks (found by the probe or by an answer)."""
+        return self._off > 0
+
+    def probe(self) -> None:
+        """One one-token request with logprobs, once: does the server return top logprobs, and
+        does its model think? An unreachable server is left to the review's own calls to report."""
+        with self._probe_lock:
+            if self._probed:
+                return
+            self._probed = True
+            body = self._body([{"role": "user", "content": PROBE}], max_tokens=1, temperature=0,
+                              logprobs=True, top_logprobs=10)
+            try:
+                data = self._post(body, retries=0)
+            except ModelCallError as exc:
+                self._no_logprobs = f"{self.options.base_url} refused a request for logprobs ({exc})"
+                return
+            except ModelError:
+                return
+            try:
+                choice = data["choices"][0]
+                first = ((choice.get("logprobs") or {}).get("content") or [{}])[0] or {}
+                top = [str(item.get("token", "")) for item in first.get("top_logprobs") or []]
+                message = choice.get("message") or {}
+            except (KeyError, IndexError, TypeError, AttributeError):
+                return
+            if not top:
+                self._no_logprobs = f"{self.options.base_url} returns no top logprobs"
+            tokens = [str(first.get("token", "")), *top, message.get("content") or ""]
+            if _reasoning(message) or any(shows_thinking(t) for t in tokens):
+                self._off = OFF_KWARGS
+
+    def choose_unavailable(self) -> str:
+        """Why the judge cannot run on this server ("" when it can): the probe's finding."""
+        self.probe()
+        return self._no_logprobs
 
     def complete(self, messages: list[Message], schema: dict[str, Any], max_tokens: int) -> Completion:
-        body: dict[str, Any] = {
-            "messages": messages,
-            "temperature": self.options.temperature,
-            "max_tokens": max_tokens,
-            "seed": self.options.seed,
-            "response_format": self._response_format(schema),
-        }
-        if self.options.model:
-            body["model"] = self.options.model
         start = time.perf_counter()
-        data = self._post(body)
-        try:
-            text = data["choices"][0]["message"].get("content") or ""
-        except (KeyError, IndexError, TypeError, AttributeError):
-            raise ModelError(f"{self.url}: answer without choices[0].message") from None
-        usage = data.get("usage") or {}
-        prompt_tokens = int(usage.get("prompt_tokens") or 0)
-        cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
-        timings = data.get("timings") or {}  # llama-server reports what it really evaluated
-        evaluated = int(timings["prompt_n"]) if "prompt_n" in timings else prompt_tokens - cached
+        prompt_tokens = evaluated = completion_tokens = 0
+        for _ in range(OFF_PREFILL):  # again only when the model thought although asked not to
+            off = self._off
+            body = self._body(messages, temperature=self.options.temperature, max_tokens=max_tokens,
+                              response_format=self._response_format(schema))
+            data = self._post(body)
+            try:
+                message = data["choices"][0]["message"]
+                text = message.get("content") or ""
+            except (KeyError, IndexError, TypeError, AttributeError):
+                raise ModelError(f"{self.url}: answer without choices[0].message") from None
+            usage = data.get("usage") or {}
+            prompt = int(usage.get("prompt_tokens") or 0)
+            cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
+            timings = data.get("timings") or {}  # llama-server reports what it really evaluated
+            prompt_tokens += prompt
+            evaluated += max(0, int(timings["prompt_n"]) if "prompt_n" in timings else prompt - cached)
+            completion_tokens += int(usage.get("completion_tokens") or 0)
+            if _reasoning(message) or shows_thinking(text):
+                self._thought(off)
+            if self._off == off:
+                break
         return Completion(
-            text=text,
+            text=strip_thinking(text),
             prompt_tokens=prompt_tokens,
-            prompt_tokens_evaluated=max(0, evaluated),
-            completion_tokens=int(usage.get("completion_tokens") or 0),
+            prompt_tokens_evaluated=evaluated,
+            completion_tokens=completion_tokens,
             seconds=time.perf_counter() - start,
         )
+
+    def _thought(self, off: int) -> None:
+        """The model thought in a request sent at level ``off``: turn thinking off harder."""
+        with self._probe_lock:
+            if self._off == off and off < OFF_PREFILL:
+                self._off = off + 1
+
+    def _body(self, messages: list[Message], **fields: Any) -> dict[str, Any]:
+        """A request, asking a thinking model not to think."""
+        if self._off >= OFF_PREFILL:  # the answer continues after an empty think block
+            messages = [*messages, {"role": "assistant", "content": EMPTY_BLOCK}]
+        body: dict[str, Any] = {"messages": messages, "temperature": fields.pop("temperature"),
+                                "max_tokens": fields.pop("max_tokens"), "seed": self.options.seed, **fields}
+        if self._off >= OFF_KWARGS:
+            body["chat_template_kwargs"] = dict(THINK_OFF)  # llama-server, vLLM
+        if self._off >= OFF_EFFORT:
+            body["reasoning_effort"] = "none"  # Ollama
+        if self.options.model:
+            body["model"] = self.options.model
+        return body
 
     def choose(self, messages: list[Message], options: list[str]) -> Choice:
         """Probabilities of single-token options from the server's top logprobs (OpenAI's
         ``logprobs``/``top_logprobs``); the generated token alone when none are given."""
         import math
 
-        body: dict[str, Any] = {"messages": messages, "temperature": 0, "max_tokens": 1, "seed": self.options.seed,
-                                "logprobs": True, "top_logprobs": 10}
-        if self.options.model:
-            body["model"] = self.options.model
-        data = self._post(body)
-        usage = data.get("usage") or {}
-        scores = {o: float("-inf") for o in options}
-        try:
-            choice = data["choices"][0]
-            content = ((choice.get("logprobs") or {}).get("content") or [{}])[0]
-            for item in content.get("top_logprobs") or []:
-                token = str(item.get("token", "")).strip()
-                if token in scores:
-                    scores[token] = max(scores[token], float(item["logprob"]))
-            said = (choice.get("message") or {}).get("content", "").strip()[:1]
-        except (KeyError, IndexError, TypeError, ValueError, AttributeError):
-            raise ModelError(f"{self.url}: unexpected answer to a logprobs request") from None
+        for _ in range(OFF_PREFILL):  # again only when the model thought although asked not to
+            off = self._off
+            body = self._body(messages, temperature=0, max_tokens=1, logprobs=True, top_logprobs=10)
+            data = self._post(body)
+            usage = data.get("usage") or {}
+            scores = {o: float("-inf") for o in options}
+            try:
+                choice = data["choices"][0]
+                content = ((choice.get("logprobs") or {}).get("content") or [{}])[0]
+                for item in content.get("top_logprobs") or []:
+                    token = str(item.get("token", "")).strip()
+                    if token in scores:
+                        scores[token] = max(scores[token], float(item["logprob"]))
+                message = choice.get("message") or {}
+                said = strip_thinking(message.get("content") or "").strip()[:1]
+                first = str(content.get("token", ""))
+            except (KeyError, IndexError, TypeError, ValueError, AttributeError):
+                raise ModelError(f"{self.url}: unexpected answer to a logprobs request") from None
+            if _reasoning(message) or OPEN in first or shows_thinking(message.get("content") or ""):
+                self._thought(off)
+            if self._off == off:
+                break
         if all(v == float("-inf") for v in scores.values()):
             scores = {o: (0.0 if o == said else float("-inf")) for o in options}
         if all(v == float("-inf") for v in scores.values()):
@@ -122,10 +206,11 @@ class OpenAIBackend:
             return {"type": "json_object", "schema": schema}
         return {"type": "json_schema", "json_schema": {"name": "review", "schema": schema, "strict": True}}
 
-    def _post(self, body: dict[str, Any]) -> dict[str, Any]:
+    def _post(self, body: dict[str, Any], retries: int | None = None) -> dict[str, Any]:
         delay = 1.0
         last = ""
-        for attempt in range(self.options.retries + 1):
+        retries = self.options.retries if retries is None else retries
+        for attempt in range(retries + 1):
             try:
                 r = self.session.post(self.url, json=body, timeout=self.options.timeout)
             except requests.ConnectionError:
@@ -150,10 +235,17 @@ class OpenAIBackend:
                 last = f"{self.url} answered HTTP {r.status_code}: {r.text[:200]}"
                 if r.status_code < 500 and r.status_code != 429:
                     raise ModelCallError(last)
-            if attempt < self.options.retries:
+            if attempt < retries:
                 time.sleep(delay)
                 delay *= 2
         raise ModelError(last, hint="is the server running? check --base-url")
 
     def close(self) -> None:
         self.session.close()
+
+
+def _reasoning(message: dict[str, Any]) -> bool:
+    """Whether an answer carries the model's thinking apart (llama-server's ``reasoning_content``;
+    vLLM's and Ollama's ``reasoning``)."""
+    return bool(message.get("reasoning_content") or message.get("reasoning"))
+

@@ -22,7 +22,7 @@ from ..formats import render
 from ..sinks.report import write_report
 from ..sources.local import checkout_is_head
 from ..wiring import make_style_root
-from .common import EXIT_CODES_HELP, echo_check, echo_post, exceeds, guarded, setup_logging
+from .common import EXIT_CODES_HELP, echo_check, echo_post, exceeds, guarded, setup_logging, verify_off_warning
 from .options import model_options
 from .progress import make_progress
 
@@ -137,6 +137,8 @@ def action_cmd(verbose):
         if progress:
             progress.close()
     result = reviewed.review
+    if (warning := verify_off_warning(result)) is not None:
+        click.echo(command("warning", warning, title="reviewer"))
     report = env.report_path(ref.number)
     write_report(render(result, "markdown", reviewed.context), report)
     click.echo(f"report written to {report}", err=True)

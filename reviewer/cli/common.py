@@ -71,6 +71,15 @@ def guarded(func: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def verify_off_warning(review: Review) -> str | None:
+    """The one line a review prints when it ran without the judge although asked to (a server
+    without top logprobs), or None."""
+    if not review.stats.verify_off:
+        return None
+    return (f"{review.stats.verify_off}: the judge (verify) was off for this review, so every finding kept the "
+            "draft's severity (more false alarms: docs/quality.md; servers with logprobs: docs/models.md)")
+
+
 def exceeds(review: Review, fail_on: str) -> bool:
     """True when a finding (placed or in the summary) is at or above ``fail_on``."""
     if fail_on == "never":

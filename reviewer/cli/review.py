@@ -14,7 +14,7 @@ from ..errors import EXIT_FINDINGS, InputError
 from ..formats import render
 from ..sinks.report import write_report
 from ..wiring import make_local_source, make_style_root
-from .common import EXIT_CODES_HELP, echo_check, echo_posted, exceeds, guarded, setup_logging
+from .common import EXIT_CODES_HELP, echo_check, echo_posted, exceeds, guarded, setup_logging, verify_off_warning
 from .options import choice, model_options, settings_from
 from .progress import make_progress
 
@@ -77,6 +77,8 @@ def review(target, diff, git, fmt, output, fail_on, post_mode, github_url, gitla
         if progress:
             progress.close()
     result = reviewed.review
+    if (warning := verify_off_warning(result)) is not None:
+        click.echo(f"warning: {warning}", err=True)
     text = render(result, settings.format, reviewed.context)
     if output is not None:
         write_report(text, output)
