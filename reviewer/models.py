@@ -227,14 +227,20 @@ def no_model_hint() -> str:
 
 
 def resolve(name_or_path: str, progress: Progress | None = None) -> tuple[Path, ModelSpec | None]:
-    """A registry name or a GGUF path -> (verified local path, registry entry or None)."""
+    """A registry name, ``hf:ORG/REPO[:QUANT or FILE]`` or a GGUF path -> (verified local path,
+    registry entry or None)."""
+    from .hf import fetch, is_hf
+
+    if is_hf(name_or_path):
+        return fetch(name_or_path, progress).path, None
     spec = lookup(name_or_path)
     if spec is not None:
         return ensure(spec, progress), spec
     path = Path(name_or_path).expanduser()
     if path.suffix.lower() != ".gguf" and not path.exists():
         names = ", ".join(s.name for s in REGISTRY)
-        raise ModelError(f"unknown model {name_or_path!r}: not a registry name ({names}) nor an existing file", hint=no_model_hint())
+        raise ModelError(f"unknown model {name_or_path!r}: not a registry name ({names}), hf:ORG/REPO, nor an "
+                         "existing file", hint=no_model_hint())
     check_gguf(path)
     return path, None
 

@@ -10,6 +10,8 @@ from .backends.base import Backend
 from .cache import ResultCache
 from .config import Settings, options_from, repo_root
 from .errors import InputError
+from .hf import fetch as fetch_hf
+from .hf import is_hf
 from .models import cache_dir, lookup, resolve
 from .pipeline import ReviewOptions
 from .prompt import Templates
@@ -70,17 +72,19 @@ def llama_backend(settings: Settings, cache: ResultCache | None, verbose: bool, 
     def load() -> Backend:
         from .backends.llama import LlamaBackend, LlamaOptions
 
-        path, spec = resolve(settings.model, progress)
-        if spec is not None:
-            identity = spec.sha256
-        elif cache is not None:
-            identity = cache.file_sha256(path)
+        if is_hf(settings.model):  # the hub's sha256 of the file, checked after its download
+            model = fetch_hf(settings.model, progress)
+            path, spec, identity = model.path, None, model.sha256 or None
         else:
-            identity = None
+            path, spec = resolve(settings.model, progress)
+            identity = spec.sha256 if spec is not None else None
+        if identity is None and cache is not None:
+            identity = cache.file_sha256(path)
         return LlamaBackend(path, options_from(LlamaOptions, settings, verbose=verbose), identity=identity)
 
     spec = lookup(settings.model)
-    return LazyBackend("llama", False, load), spec.name if spec else Path(settings.model).expanduser().name
+    label = spec.name if spec else settings.model if is_hf(settings.model) else Path(settings.model).expanduser().name
+    return LazyBackend("llama", False, load), label
 
 
 def openai_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:

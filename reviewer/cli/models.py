@@ -1,11 +1,14 @@
-"""`reviewer models`: the registry, what is installed, sizes and paths."""
+"""`reviewer models`: the registry, what is installed, sizes and paths; `pull` fetches ahead."""
 
 from __future__ import annotations
 
+import sys
+
 import click
 
-from ..models import REGISTRY, ensure, lookup, status
 from ..errors import ModelError
+from ..hf import fetch, is_hf
+from ..models import REGISTRY, ensure, lookup, status
 from .common import guarded
 
 
@@ -42,3 +45,42 @@ def model_path(name, verbose):
     if spec is None:
         raise ModelError(f"unknown model {name!r}; known: {', '.join(s.name for s in REGISTRY)}")
     click.echo(str(ensure(spec)))
+
+
+@models_cmd.command("pull")
+@click.argument("name", metavar="hf:ORG/REPO[:QUANT|FILE] | NAME")
+@click.option("-v", "--verbose", is_flag=True)
+@guarded
+def model_pull(name, verbose):
+    """Fetch a model ahead of time and print its path: a GGUF from the Hugging Face Hub into the
+    hub's cache (HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE honoured; its sha256 checked against the
+    hub's), or a registry model (assembled and verified).
+
+    \b
+    Examples:
+      reviewer models pull hf:Qwen/Qwen2.5-Coder-7B-Instruct-GGUF:Q4_K_M
+      reviewer models pull hf:ORG/REPO:model-q8_0.gguf
+    """
+    progress = _progress() if sys.stderr.isatty() else None
+    if is_hf(name):
+        model = fetch(name, progress)
+        path = model.path
+        if progress:
+            click.echo("", err=True)
+        click.echo(f"{model.ref}: {', '.join(model.files)} (sha256 {model.sha256[:12]}... verified)", err=True)
+    else:
+        spec = lookup(name)
+        if spec is None:
+            raise ModelError(f"unknown model {name!r}; known: {', '.join(s.name for s in REGISTRY)}, or hf:ORG/REPO")
+        path = ensure(spec, progress)
+        if progress:
+            click.echo("", err=True)
+    click.echo(str(path))
+
+
+def _progress():
+    """One line on a terminal, redrawn: bytes so far of the file being fetched or checked."""
+    def show(done: int, total: int) -> None:
+        click.echo(f"\r{_size(done)} / {_size(total)} ({100 * done // max(total, 1)}%)   ", nl=False, err=True)
+
+    return show
