@@ -233,7 +233,7 @@ def _hub_error(ref: HFRef, exc: Exception) -> Exception:
                           hint="check the name; for a private repository set HF_TOKEN")
     if isinstance(exc, errors.RevisionNotFoundError):
         return ModelError(f"{ref.repo} has no revision {ref.revision!r} on {where}")
-    if isinstance(exc, errors.RemoteEntryNotFoundError):
+    if isinstance(exc, getattr(errors, "RemoteEntryNotFoundError", errors.EntryNotFoundError)):
         return ModelError(f"{ref}: a file is missing on {where}")
     names = {c.__name__ for c in type(exc).__mro__}
     if names & {"ConnectError", "ConnectionError", "TimeoutException", "Timeout", "NetworkError", "TransportError",

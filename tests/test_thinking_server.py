@@ -114,3 +114,16 @@ def test_the_backend_strips_thinking_from_an_answer_and_reports_the_model_thinks
     assert backend.thinking and "<think>" not in completion.text and json.loads(completion.text)
     assert len(server.requests) == 2 and not think_off(server.requests[0]) and think_off(server.requests[1])
     assert completion.prompt_tokens == 200  # both calls are counted
+
+
+def test_a_model_that_cannot_stop_thinking_gives_no_verdict(monkeypatch):
+    """A server that honours no switch and no prefill: the verdict is refused, never read from
+    the <think> token's distribution (the finding then keeps its severity)."""
+    from reviewer.errors import ModelCallError
+
+    with FakeOpenAI(thinking="stubborn") as server:
+        monkeypatch.setattr(FakeOpenAI, "thinks", lambda self, body: True)
+        backend = OpenAIBackend(OpenAIOptions(server.url, retries=0))
+        with pytest.raises(ModelCallError, match="thinks although asked not to"):
+            backend.choose([{"role": "user", "content": "A or B?"}], ["A", "B"])
+    assert [think_off(b) for b in server.requests] == [False, True, True]

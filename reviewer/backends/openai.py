@@ -187,10 +187,13 @@ class OpenAIBackend:
                 first = str(content.get("token", ""))
             except (KeyError, IndexError, TypeError, ValueError, AttributeError):
                 raise ModelError(f"{self.url}: unexpected answer to a logprobs request") from None
-            if _reasoning(message) or OPEN in first or shows_thinking(message.get("content") or ""):
+            thought = _reasoning(message) or OPEN in first or shows_thinking(message.get("content") or "")
+            if thought:
                 self._thought(off)
             if self._off == off:
                 break
+        if thought:  # every way of turning thinking off failed: the first token is no verdict
+            raise ModelCallError(f"{self.options.base_url}: the model thinks although asked not to; no verdict")
         if all(v == float("-inf") for v in scores.values()):
             scores = {o: (0.0 if o == said else float("-inf")) for o in options}
         if all(v == float("-inf") for v in scores.values()):
