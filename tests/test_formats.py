@@ -374,7 +374,7 @@ def test_a_smollm2_review_is_schema_valid_and_complete_in_each_format(smollm2_pa
                 rng = item["location"].get("range")
                 path, span = item["location"]["path"], (rng["start"]["line"], rng["end"]["line"]) if rng else None
             if span is not None:
-                assert on_diff(diff_input.text, path, *span)
+                assert on_diff(patch.read_text(), path, *span)
         if fmt == "sarif":
             suppressed = [r for r in items if r.get("suppressions")]
             assert len(suppressed) == len(review.left_out)
