@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from conftest import FAST, check_report
+from fakes.diffs import SMALL_DIFF
 from fakes.gitdiffs import own_diff_file
 
 from reviewer.anchor import DiffIndex
@@ -20,20 +21,6 @@ from reviewer.cli import main
 from reviewer.diffparse import decode, parse_diff
 
 pytestmark = pytest.mark.model
-
-SMALL_DIFF = """diff --git a/calc.py b/calc.py
-index 1111111..2222222 100644
---- a/calc.py
-+++ b/calc.py
-@@ -1,6 +1,6 @@
- def average(values):
-     total = 0
-     for v in values:
-         total += v
--    return total / len(values)
-+    return total / (len(values) - 1)
- 
-"""
 
 
 def test_review_real_diff_json_with_click_runner_then_cached(smollm2_path, tmp_path, monkeypatch):

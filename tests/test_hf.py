@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 from conftest import FAST
 from fakes.hub import FakeHub
-from test_cli_review import SMALL_DIFF
+from fakes.diffs import SMALL_DIFF
 
 from reviewer import hf
 from reviewer.cli import main

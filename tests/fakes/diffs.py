@@ -57,3 +57,19 @@ def many_files_diff(n: int) -> str:
             parts.append(f"diff --git a/img/p_{i}.png b/img/p_{i}.png\nnew file mode 100644\nindex 0000000..6666666\n"
                          f"Binary files /dev/null and b/img/p_{i}.png differ\n")
     return "".join(parts)
+
+
+# one function whose average divides by one too few: the small change the model tests review
+SMALL_DIFF = """diff --git a/calc.py b/calc.py
+index 1111111..2222222 100644
+--- a/calc.py
++++ b/calc.py
+@@ -1,6 +1,6 @@
+ def average(values):
+     total = 0
+     for v in values:
+         total += v
+-    return total / len(values)
++    return total / (len(values) - 1)
+ 
+"""
