@@ -15,10 +15,8 @@ from conftest import FAST, check_report
 from fakes.diffs import SMALL_DIFF
 from fakes.gitdiffs import own_diff_file
 
-from reviewer.anchor import DiffIndex
-from reviewer.chunk import select_files
 from reviewer.cli import main
-from reviewer.diffparse import decode, parse_diff
+from reviewer.diffparse import decode
 
 pytestmark = pytest.mark.model
 
