@@ -179,8 +179,7 @@ class FixJudge:
                               guidance=self.guidance)
         except ModelCallError:
             return None
-        spent.append(Completion("", verdict.prompt_tokens, verdict.prompt_tokens_evaluated, 0))
-        spent.extend(Completion("", 0, 0, 0) for _ in range(verdict.calls - 1))
+        spent.extend(verdict.completions())
         if self.cache is not None:
             self.cache.put(key, {"p_fixed": verdict.p_new})
         return verdict.p_new

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from ..backends.base import Chooser, Message
 from ..prompt import Templates
-from ..types import Hunk
+from ..types import Completion, Hunk
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,11 @@ class Verdict:
     prompt_tokens_evaluated: int
     calls: int
     votes: tuple[float, ...] = ()  # P(new version chosen) in each pass
+
+    def completions(self) -> list[Completion]:
+        """What the verdict spent, one record per forward pass (so model_calls counts them)."""
+        return [Completion("", self.prompt_tokens, self.prompt_tokens_evaluated, 0),
+                *(Completion("", 0, 0, 0) for _ in range(self.calls - 1))]
 
 
 def versions(hunk: Hunk) -> tuple[str, str] | None:

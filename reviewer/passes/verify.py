@@ -73,9 +73,7 @@ class Verifier:
             return None  # no verdict (e.g. the hunk does not fit): the finding keeps its severity
         if verdict is None:
             return None
-        # one record per forward pass, so model_calls counts them
-        spent.append(Completion("", verdict.prompt_tokens, verdict.prompt_tokens_evaluated, 0))
-        spent.extend(Completion("", 0, 0, 0) for _ in range(verdict.calls - 1))
+        spent.extend(verdict.completions())
         if self.cache is not None:
             self.cache.put(key, {"p_new": verdict.p_new})
         return verdict.p_new
