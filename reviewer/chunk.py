@@ -110,6 +110,21 @@ def select_files(files: Iterable[FileDiff], ignore: Sequence[str] = DEFAULT_IGNO
     return kept, skipped
 
 
+PROSE_LANGUAGES = frozenset({"markdown", "rst", "text"})
+
+
+def in_scope(files: list[FileDiff], scope: str) -> tuple[list[FileDiff], list[Skipped]]:
+    """The files to draft, and the rest as skipped: with scope "code", tests and prose (docs,
+    changelogs) are left out, since neither judge can weigh a finding there (with the judges on,
+    none would be posted); "all" drafts every file."""
+    if scope == "all":
+        return files, []
+    kept = [f for f in files if not (is_test_path(f.path) or language_of(f.path) in PROSE_LANGUAGES)]
+    left = [Skipped(f.path, "a test or docs file: not drafted (scope = code; scope = all drafts it)")
+            for f in files if f not in kept]
+    return kept, left
+
+
 def line_cost(line: DiffLine, count: TokenCounter) -> int:
     # the line as the prompt shows it: a number column, a marker and the text
     return count(f"{line.line:>5} {line.kind}{line.text}\n")

@@ -44,6 +44,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "verify_judge": ("pairwise", "shared"),
     "min_severity": ("note", "warning", "error"),
     "explain": ("diff", "case", "off"),
+    "scope": ("code", "all"),
     "review_event": ("COMMENT", "REQUEST_CHANGES_ON_ERROR", "APPROVE_WHEN_CLEAN"),
 }
 
@@ -88,6 +89,10 @@ class Settings:
     # 12 of 14 QuixBugs answers with the 1.5B model: docs/quality.md); "off" the draft's words
     explain: str = "diff"
     judge_fix: bool = True  # a finding stands only when the judge prefers the code with its fix
+    # code: tests and prose (docs, changelogs) are not drafted: neither judge can weigh a finding
+    # there, so with the judges on none would be posted (measured on real-prs: docs/quality.md);
+    # all: every file is drafted
+    scope: str = "code"
     review_event: str = "COMMENT"
     inline_notes: bool = False  # post `note` findings as inline comments (default: in the review body)
     github_max_wait: float = 60.0  # seconds one GitHub call may spend waiting out rate limits and 5xx

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from .backends.base import Backend, Chooser
 from .cache import ResultCache
-from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, make_chunks, select_files
+from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, in_scope, make_chunks, select_files
 from .config import DEFAULTS
 from .diffparse import parse_diff
 from .passes import Pass
@@ -62,6 +62,7 @@ class ReviewOptions:
     noise_filter: bool = DEFAULTS.noise_filter
     explain: str = DEFAULTS.explain
     judge_fix: bool = DEFAULTS.judge_fix
+    scope: str = DEFAULTS.scope
     file_context: int = DEFAULTS.file_context
 
 
@@ -118,9 +119,10 @@ def run_review(
 ) -> Review:
     started = clock()
     parsed = parse_diff(diff.text)
-    files, skipped = select_files(parsed, (*DEFAULT_IGNORE, *options.ignore))
-    skipped = [*diff.skipped, *skipped]
-    applied = apply_style(style, files, parsed, diff.pr, options.context, style_sources)
+    selected, skipped = select_files(parsed, (*DEFAULT_IGNORE, *options.ignore))
+    files, undrafted = in_scope(selected, options.scope)  # the style's line checks still see them all
+    skipped = [*diff.skipped, *skipped, *undrafted]
+    applied = apply_style(style, selected, parsed, diff.pr, options.context, style_sources)
     rules_tokens = applied.rules_tokens
     system_prompt = templates.system_prompt(applied.text, diff.pr)
     system_tokens = estimate_tokens(system_prompt) + TEMPLATE_OVERHEAD
@@ -143,7 +145,7 @@ def run_review(
     if observer:
         observer.started(len(chunks))
     steps = select_passes(options, backend, templates, cache, drafter, applied.text,
-                          Shown(code="\n".join(x.text for f in files for h in f.hunks for x in h.lines),
+                          Shown(code="\n".join(x.text for f in selected for h in f.hunks for x in h.lines),
                                 other=applied.text + ("\n" + diff.pr.title + "\n" + diff.pr.body if diff.pr else ""),
                                 rule_labels=guide_labels(applied.text)), bool(chunks))
 
@@ -155,7 +157,7 @@ def run_review(
 
     results = _draft_all(drafter, chunks, options.jobs if backend.concurrent else 1, observer, after_draft)
 
-    checked = check_files(files, applied.line_rules)  # the style rules a line can be checked against
+    checked = check_files(selected, applied.line_rules)  # the style rules a line can be checked against
     drafted = [*(c for r in results for c in r.comments), *checked]
     notes: list[Note] = [n for r in results for n in r.notes]
     floor = SEVERITY_RANK[options.min_severity]

@@ -61,6 +61,7 @@ class Runner:
 def gh(monkeypatch):
     monkeypatch.setenv("REVIEWER_GITHUB_WRITE_PAUSE", "0")
     monkeypatch.setenv("REVIEWER_GITHUB_MAX_WAIT", "2")
+    monkeypatch.setenv("REVIEWER_SCOPE", "all")  # the posting rules over every file of the fixture
     opened = payload("pull_request.opened.payload.json")["pull_request"]
     with FakeGitHub(token=TOKEN) as fake:
         fake.add_repo(REPO, collaborators=("hubot",))

@@ -63,7 +63,8 @@ def echo(monkeypatch):
 
 
 def run(gl, *args, token=TOKEN, env=None):
-    environ = {"GITLAB_TOKEN": token, "CI_JOB_TOKEN": "", "CI_SERVER_URL": "", "REVIEWER_GITHUB_MAX_WAIT": "5"}
+    environ = {"GITLAB_TOKEN": token, "CI_JOB_TOKEN": "", "CI_SERVER_URL": "", "REVIEWER_GITHUB_MAX_WAIT": "5",
+               "REVIEWER_SCOPE": "all"}  # the posting rules over every file of the fixture
     if token is None:
         environ["GITLAB_TOKEN"] = ""
     environ.update(env or {})

@@ -330,7 +330,7 @@ def test_prose_is_judged_by_neither_judge_and_its_findings_are_not_posted():
     doc = ("diff --git a/README.rst b/README.rst\n--- a/README.rst\n+++ b/README.rst\n@@ -1,3 +1,3 @@\n"
            " Title\n-The old sentence.\n+The new sentense.\n end\n")
     model = Model([draft((2, "RIGHT", "warning", "Typo: sentense.", "The new sentence."))], correct="sentence.")
-    r = review(model, doc)
+    r = review(model, doc, scope="all")
     assert r.comments == () and [c.severity for c in r.left_out] == ["note"] and "judge" not in model.asked
 
 
@@ -347,7 +347,7 @@ def test_a_finding_on_a_removed_line_without_a_verdict_is_not_posted():
            " Title\n-Install with pip.\n end\n")
     model = Model([draft((2, "LEFT", "error", "Removing the install line leaves users without instructions."))],
                   correct="Install")
-    r = review(model, doc)
+    r = review(model, doc, scope="all")
     assert r.comments == () and [c.severity for c in r.left_out] == ["note"] and "judge" not in model.asked
 
 
@@ -359,8 +359,23 @@ def test_a_test_hunk_is_not_judged_old_against_new():
     assert not any(map(is_test_path, ("src/flask/app.py", "contest.py", "latest/x.py")))
     diff = DIFF.replace("m.py", "tests/test_mean.py")
     model = Model([draft((11, "RIGHT", "error", "off by one", GOOD))], correct=GOOD)
-    r = review(model, diff)
+    r = review(model, diff, scope="all")
     assert r.comments == () and model.asked == ["draft"]  # neither verdict: a test's finding is not posted
+
+
+def test_scope_code_leaves_tests_and_docs_undrafted_and_says_so():
+    doc = ("diff --git a/README.rst b/README.rst\n--- a/README.rst\n+++ b/README.rst\n@@ -1,3 +1,3 @@\n"
+           " Title\n-The old sentence.\n+The new sentense.\n end\n")
+    both = DIFF + DIFF.replace("m.py", "tests/test_mean.py") + doc
+    model = Model([draft((11, "RIGHT", "error", "off by one", GOOD))], correct=GOOD)
+    r = review(model, both)  # the default scope: code
+    assert r.files == ("m.py",) and model.asked.count("draft") == 1
+    assert {s.path: s.reason.split(":")[0] for s in r.skipped} == {
+        "tests/test_mean.py": "a test or docs file", "README.rst": "a test or docs file"}
+    everything = Model([draft((11, "RIGHT", "error", "off by one", GOOD))], correct=GOOD)
+    r = review(everything, both, scope="all")
+    assert set(r.files) == {"m.py", "tests/test_mean.py", "README.rst"} and everything.asked.count("draft") == 3
+    assert r.skipped == ()
 
 
 def test_a_vague_consequence_is_not_a_finding_a_named_one_is():

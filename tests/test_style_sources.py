@@ -194,7 +194,7 @@ def test_general_rules_in_the_system_prompt_path_rules_in_the_chunk_prompt(repo)
     guide = discover(DirectoryRoot(repo))
     backend = EchoBackend()
     review = run_review(DiffInput(TWO_FILES, "t"), backend=backend, templates=Templates(), style=guide,
-                        options=ReviewOptions(context=8192))
+                        options=ReviewOptions(context=8192, scope="all"))
     systems = {call[0]["content"] for call in backend.calls}
     assert len(systems) == 1  # byte-identical for every chunk: the KV-cache prefix
     system = systems.pop()

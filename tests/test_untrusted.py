@@ -161,6 +161,7 @@ def injection(tmp_path, monkeypatch):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("REVIEWER_GITHUB_WRITE_PAUSE", "0")
     monkeypatch.setenv("REVIEWER_GITHUB_MAX_WAIT", "2")
+    monkeypatch.setenv("REVIEWER_SCOPE", "all")  # the injection sits in docs and tests too
     with FakeGitHub(token=TOKEN) as fake:
         fake.add_repo(REPO)
         fake.add_pull(REPO, number=9, diff=injection_diff(), title=TITLE, body=BODY, user="mallory", head_sha=HEAD)

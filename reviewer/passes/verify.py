@@ -12,7 +12,7 @@ from functools import cached_property
 
 from ..backends.base import Chooser, Message
 from ..cache import ResultCache, pass_key
-from ..chunk import is_test_path, language_of
+from ..chunk import PROSE_LANGUAGES, is_test_path, language_of
 from ..config import VERIFY_THRESHOLD
 from .draft import ChunkResult
 from ..errors import ModelCallError
@@ -25,7 +25,7 @@ FLAGGED = ("error", "warning")
 # requests the judge condemned reworded paragraphs); nor for a test's hunk, whose expectations
 # follow code the hunk does not show (it condemned `flask.Markup` -> `Markup` in four tests of one
 # PR). Findings in prose and tests are not posted (passes/fixjudge.py says why).
-PROSE = frozenset({"markdown", "rst", "text"})
+PROSE = PROSE_LANGUAGES
 VERIFY_VERSION = 1
 
 
