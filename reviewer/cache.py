@@ -61,6 +61,8 @@ class ResultCache:
         db.execute(
             "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
         )
+        # what this machine has measured of a backend + model (reviewer/budget.py): one JSON row each
+        db.execute("CREATE TABLE IF NOT EXISTS rates (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated REAL NOT NULL)")
         db.execute("CREATE TABLE IF NOT EXISTS file_hashes (path TEXT, size INTEGER, mtime_ns INTEGER, sha256 TEXT, PRIMARY KEY (path, size, mtime_ns))")
         return db
 
@@ -81,6 +83,22 @@ class ResultCache:
             self._db.execute(
                 "INSERT OR REPLACE INTO results (key, value, created) VALUES (?, ?, ?)", (key, data, time.time())
             )
+
+    def rates(self, key: str) -> dict[str, Any] | None:
+        """The speeds remembered for ``key`` (a backend and model), or None."""
+        with self._lock:
+            row = self._db.execute("SELECT value FROM rates WHERE key = ?", (key,)).fetchone()
+        try:
+            value = json.loads(row[0]) if row else None
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def put_rates(self, key: str, value: dict[str, Any]) -> None:
+        data = json.dumps(value, sort_keys=True)
+        with self._lock:
+            self._db.execute("INSERT OR REPLACE INTO rates (key, value, updated) VALUES (?, ?, ?)",
+                             (key, data, time.time()))
 
     def file_sha256(self, path: Path) -> str:
         """sha256 of a (large) file, remembered by path, size and mtime so it is read once."""

@@ -66,6 +66,26 @@ def is_test_path(path: str) -> bool:
     return bool(_TEST_PATH.search(path))
 
 
+_DOC_PATH = re.compile(r"(^|/)(docs?|documentation|changes|changelog\.d|newsfragments|\.changeset)/|"
+                       r"(^|/)(CHANGE(S|LOG)|HISTORY|NEWS|RELEASE[_-]?NOTES|AUTHORS|CONTRIBUTORS|LICEN[CS]E|COPYING)"
+                       r"([._-][^/]*)?$", re.I)
+_DOC_SUFFIXES = (".md", ".markdown", ".rst", ".adoc", ".asciidoc")
+REVIEW_TIERS = ("source", "tests", "docs")
+
+
+def review_tier(path: str) -> int:
+    """0: source (and everything else), 1: tests, 2: documentation and changelogs."""
+    if _DOC_PATH.search(path) or path.lower().endswith(_DOC_SUFFIXES):
+        return 2
+    return 1 if is_test_path(path) else 0
+
+
+def review_order(files: Iterable[FileDiff]) -> list[FileDiff]:
+    """What matters first (a budget may stop before the end): source, then tests, then docs and
+    changelogs; within each, the bigger change first; ties keep the diff's order."""
+    return sorted(files, key=lambda f: (review_tier(f.path), -(f.added + f.removed)))
+
+
 def estimate_tokens(text: str) -> int:
     """A cautious token estimate (about 3 bytes a token for code) used before a model is loaded."""
     return math.ceil(len(text.encode("utf-8")) / 3) if text else 0

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Mapping
@@ -94,6 +95,10 @@ class Settings:
     # all: every file is drafted
     scope: str = "code"
     review_event: str = "COMMENT"
+    # seconds a review may take (600, "90s", "10m", "1h"; None or 0: no limit): the files that
+    # matter first, no new call that would end past it, the rest reported as skipped
+    budget: float | None = None
+    only_changed: bool = True  # a posted PR re-run reviews only the files changed since its last review
     inline_notes: bool = False  # post `note` findings as inline comments (default: in the review body)
     github_max_wait: float = 60.0  # seconds one GitHub call may spend waiting out rate limits and 5xx
     github_write_pause: float = 1.0  # seconds between two writes to GitHub (its secondary-limit advice)
@@ -113,6 +118,21 @@ def options_from(cls: type[T], settings: Settings, **extra: Any) -> T:
     settings of the same names; ``extra`` gives its fields that are not settings (or overrides)."""
     names = [f.name for f in fields(cls) if f.init and f.name in _FIELDS and f.name not in extra]  # type: ignore[arg-type]
     return cls(**{name: getattr(settings, name) for name in names}, **extra)
+DURATIONS = {"budget"}  # settings written as durations: 600, 600s, 10m, 1.5h
+
+
+def parse_duration(text: str | float | int) -> float:
+    """``600``, ``600s``, ``10m``, ``1.5h`` -> seconds; ValueError when it is none of these."""
+    if isinstance(text, bool):
+        raise ValueError(text)
+    if isinstance(text, (int, float)):
+        return float(text)
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", str(text).lower())
+    if not match:
+        raise ValueError(text)
+    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+
+
 # Secrets are taken from flags and the environment only: a config file is committed.
 _NOT_IN_FILE = {"api_key"}
 
@@ -122,6 +142,11 @@ def _convert(name: str, value: Any, origin: str) -> Any:
     try:
         if value is None:
             return None
+        if name in DURATIONS:
+            try:
+                return parse_duration(value)
+            except ValueError:
+                raise ConfigError(f"{origin}: {name} must be a duration (600, 90s, 10m, 1.5h), not {value!r}") from None
         if "tuple" in kind:
             if isinstance(value, str):
                 items = [v.strip() for v in value.split(",")]
@@ -235,8 +260,8 @@ def _check(s: Settings) -> None:
     for name in ("max_comments", "comments_per_chunk", "context", "chunk_tokens", "max_tokens", "batch", "jobs"):
         if getattr(s, name) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(s, name)})")
-    for name in ("github_max_wait", "github_write_pause", "file_context"):
-        if getattr(s, name) < 0:
+    for name in ("github_max_wait", "github_write_pause", "file_context", "budget"):
+        if (getattr(s, name) or 0) < 0:
             raise ConfigError(f"{name} must not be negative (got {getattr(s, name)})")
     if s.github_timeout < 1:
         raise ConfigError(f"github_timeout must be at least 1 second (got {s.github_timeout})")

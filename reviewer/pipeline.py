@@ -5,15 +5,17 @@ Knows nothing of GitHub or of the terminal: progress goes to an optional observe
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from .backends.base import Backend, Chooser
+from .budget import Gate, Meter, Plan, Rates, make_plan, new_tokens, rates_key, read_speed
 from .cache import ResultCache
-from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, in_scope, make_chunks, select_files
+from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, in_scope, make_chunks, review_order, select_files
 from .config import DEFAULTS
 from .diffparse import parse_diff
 from .passes import Pass
@@ -27,7 +29,7 @@ from .style.applied import apply_style
 from .style.line_checks import check_files
 from .passes.confirm import Confirmer
 from .passes.verify import Verifier
-from .types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Review, Stats
+from .types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Review, Skipped, Stats
 
 # room for the chat template's own tokens around the messages
 TEMPLATE_OVERHEAD = 64
@@ -38,6 +40,9 @@ class Observer(Protocol):
     def started(self, total: int) -> None: ...
 
     def chunk_done(self, index: int, total: int, result: ChunkResult) -> None: ...
+
+    # optional: ``planned(plan: budget.Plan)``, the estimate, before the model starts
+
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,7 @@ class ReviewOptions:
     judge_fix: bool = DEFAULTS.judge_fix
     scope: str = DEFAULTS.scope
     file_context: int = DEFAULTS.file_context
+    budget: float | None = DEFAULTS.budget  # seconds; None or 0: no limit
 
 
 def merge_duplicates(comments: Sequence[Comment]) -> list[Comment]:
@@ -120,6 +126,7 @@ def run_review(
     started = clock()
     parsed = parse_diff(diff.text)
     selected, skipped = select_files(parsed, (*DEFAULT_IGNORE, *options.ignore))
+    selected = review_order(selected)  # what matters first: a budget stops before the end
     files, undrafted = in_scope(selected, options.scope)  # the style's line checks still see them all
     skipped = [*diff.skipped, *skipped, *undrafted]
     applied = apply_style(style, selected, parsed, diff.pr, options.context, style_sources)
@@ -142,6 +149,9 @@ def run_review(
         longest = listing + system_tokens + options.max_tokens + 2 * TEMPLATE_OVERHEAD
         longest += rules_tokens
         backend.prepare(min(longest, options.context))
+    timing = _Timing(drafter, chunks, backend, cache, Gate(options.budget, clock, started)) if chunks else None
+    if observer and timing and hasattr(observer, "planned"):
+        observer.planned(timing.plan)  # type: ignore[attr-defined]
     if observer:
         observer.started(len(chunks))
     steps = select_passes(options, backend, templates, cache, drafter, applied.text,
@@ -155,7 +165,11 @@ def run_review(
             result = step(result)
         return result
 
-    results = _draft_all(drafter, chunks, options.jobs if backend.concurrent else 1, observer, after_draft)
+    review_chunk = timing.review_chunk(after_draft, steps) if timing else (lambda i, c: after_draft(drafter.draft(c)))
+    results = _draft_all(review_chunk, chunks, options.jobs if backend.concurrent else 1, observer)
+    if timing:
+        timing.remember()
+        skipped += timing.skipped(chunks)
 
     checked = check_files(selected, applied.line_rules)  # the style rules a line can be checked against
     drafted = [*(c for r in results for c in r.comments), *checked]
@@ -178,8 +192,11 @@ def run_review(
         seconds=round(clock() - started, 3),
         verify=any(isinstance(step, Verifier) for step in steps),
         verify_off=judge_unavailable(backend) if options.verify and chunks else "",
+        planned_seconds=timing.plan.seconds if timing else None,
+        budget=options.budget or None,
+        not_reviewed=len(timing.not_started) if timing else 0,
     )
-    reviewed = tuple(dict.fromkeys(c.path for c in chunks))
+    reviewed = tuple(dict.fromkeys(r.chunk.path for r in results))
     summary = summarize(templates, reviewed, comments, notes, failed, skipped, stats, applied.pr_checks,
                         left_out, options.min_severity)
     return Review(
@@ -197,6 +214,87 @@ def run_review(
         pr_checks=applied.pr_checks,
         left_out=left_out,
     )
+
+
+class _Timing:
+    """A review's plan, what it measures, and its budget: which chunk may start, which chunk's
+    findings may be verified, and what the budget left out."""
+
+    def __init__(self, drafter: Drafter, chunks: list[Chunk], backend: Backend, cache: ResultCache | None,
+                 gate: Gate):
+        self.drafter, self.backend, self.gate = drafter, backend, gate
+        self.hits = [drafter.cached(c) is not None for c in chunks]
+        self.store = cache if cache is not None and hasattr(cache, "rates") else None
+        self.key = rates_key(backend) if self.store is not None else ""
+        remembered = Rates.from_dict(self.store.rates(self.key)) if self.store is not None else Rates()
+        self.tokens = new_tokens([None if hit else _prompt_text(drafter.messages(c))
+                                  for c, hit in zip(chunks, self.hits)])
+        self.plan: Plan = make_plan(self.tokens, self.hits, remembered, gate.seconds)
+        self.meter = Meter(remembered, read_speed(backend) if self.plan.chunks else None)
+        self.not_started: list[Chunk] = []
+        self.unverified: list[Chunk] = []
+        self._lock = threading.Lock()
+
+    def review_chunk(self, after: Callable[[ChunkResult], ChunkResult], steps: Sequence[Pass]):
+        free = [step for step in steps if isinstance(step, NoiseFilter)]  # the passes without a model call
+        costly = len(free) < len(steps)
+
+        def run(index: int, chunk: Chunk) -> ChunkResult | None:
+            hit = self.hits[index]
+            with self._lock:
+                rates = self.meter.current()
+                go = hit or self.gate.allows(rates.chunk_seconds(self.tokens[index]), rates.measured)
+            if not go:
+                with self._lock:
+                    self.not_started.append(chunk)
+                return None
+            result = self.drafter.draft(chunk)
+            if result.cached:
+                return after(result)
+            found = bool(result.comments)
+            with self._lock:
+                self.meter.draft(self.tokens[index], result.completions, found)
+                rates = self.meter.current()
+                verify = not (found and costly) or self.gate.allows(rates.pass_seconds(), rates.measured)
+            if not verify:  # no time for the second opinion: what the draft found stays a note
+                with self._lock:
+                    self.unverified.append(chunk)
+                for step in free:
+                    result = step(result)
+                return replace(result, comments=tuple(replace(c, severity="note") for c in result.comments))
+            drafted = len(result.completions)
+            result = after(result)
+            if found:
+                with self._lock:
+                    self.meter.passes(result.completions[drafted:])
+            return result
+
+        return run
+
+    def remember(self) -> None:
+        """This run's measurements, weighed into the rates kept for the next estimate."""
+        if self.store is not None and self.meter.drafted:
+            speed = read_speed(self.backend)
+            self.store.put_rates(self.key, self.meter.current(speed).to_dict())
+
+    def skipped(self, chunks: list[Chunk]) -> list[Skipped]:
+        """The files the budget left out, or left unverified, in the review's order."""
+        limit = f"budget ({self.gate.seconds or 0:g} s) reached"
+        out: list[Skipped] = []
+        for path in dict.fromkeys(c.path for c in [*self.not_started, *self.unverified]):
+            parts = [c for c in chunks if c.path == path]
+            left = [c for c in self.not_started if c.path == path]
+            if len(left) == len(parts):
+                out.append(Skipped(path, f"{limit}: not reviewed"))
+            elif left:
+                out.append(Skipped(path, f"{limit}: {len(left)} of {len(parts)} parts not reviewed"))
+            if any(c.path == path for c in self.unverified):
+                out.append(Skipped(path, f"{limit} before the second opinion: what the draft found is kept as notes"))
+        return out
+
+
+def _prompt_text(messages) -> str:
+    return "\0".join(m["content"] for m in messages)
 
 
 def select_passes(options: ReviewOptions, backend: Backend, templates: Templates, cache: ResultCache | None,
@@ -231,25 +329,25 @@ def judge_unavailable(backend: Backend) -> str:
     return getattr(backend, "choose_unavailable", lambda: "")()
 
 
-def _draft_all(drafter: Drafter, chunks: list[Chunk], jobs: int, observer: Observer | None,
-               after: Callable[[ChunkResult], ChunkResult] = lambda r: r) -> list[ChunkResult]:
+def _draft_all(review_chunk: Callable[[int, Chunk], ChunkResult | None], chunks: list[Chunk], jobs: int,
+               observer: Observer | None) -> list[ChunkResult]:
+    """Each chunk drafted and through its passes (None: the budget did not let it start)."""
     total = len(chunks)
+    results: list[ChunkResult] = []
     if jobs <= 1 or total <= 1:
-        results = []
-        for i, chunk in enumerate(chunks, 1):
-            result = after(drafter.draft(chunk))
-            results.append(result)
-            if observer:
-                observer.chunk_done(i, total, result)
+        for i, chunk in enumerate(chunks):
+            result = review_chunk(i, chunk)
+            if result is not None:
+                results.append(result)
+                if observer:
+                    observer.chunk_done(len(results), total, result)
         return results
-    done = 0
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(lambda c: after(drafter.draft(c)), chunk) for chunk in chunks]
-        results = []
+        futures = [pool.submit(review_chunk, i, chunk) for i, chunk in enumerate(chunks)]
         for future in futures:
             result = future.result()
-            results.append(result)
-            done += 1
-            if observer:
-                observer.chunk_done(done, total, result)
+            if result is not None:
+                results.append(result)
+                if observer:
+                    observer.chunk_done(len(results), total, result)
     return results

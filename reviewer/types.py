@@ -129,6 +129,9 @@ class Stats:
     seconds: float = 0.0
     verify: bool = False  # the judge's second opinion ran on this review's findings
     verify_off: str = ""  # why it could not, although asked for (a server without logprobs)
+    planned_seconds: float | None = None  # the estimate before the model started (reviewer/budget.py)
+    budget: float | None = None  # the budget it ran under, seconds
+    not_reviewed: int = 0  # chunks the budget did not let start
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from ..formats import render
 from ..sinks.report import write_report
 from ..sources.local import checkout_is_head
 from ..wiring import make_style_root
-from .common import EXIT_CODES_HELP, echo_check, echo_post, exceeds, guarded, setup_logging, verify_off_warning
+from .common import EXIT_CODES_HELP, budget_line, echo_check, echo_post, exceeds, guarded, setup_logging, verify_off_warning
 from .options import model_options
 from .progress import make_progress
 
@@ -75,7 +75,7 @@ def action_cmd(verbose):
     GITHUB_WORKSPACE, GITHUB_STEP_SUMMARY, GITHUB_OUTPUT and the inputs as GitHub passes
     them (INPUT_MODEL, INPUT_GITHUB-TOKEN, INPUT_POST, INPUT_FAIL-ON, INPUT_CONFIG,
     INPUT_STYLE, INPUT_MAX-COMMENTS, INPUT_MIN-SEVERITY, INPUT_EXTRA-ARGS, INPUT_REVIEW-DRAFTS,
-    INPUT_REVIEW-CLOSED, INPUT_MODE),
+    INPUT_REVIEW-CLOSED, INPUT_MODE, INPUT_BUDGET),
     so a local rehearsal with the same variables runs exactly what the step runs.
     See docs/github-action.md.
     """
@@ -139,6 +139,8 @@ def action_cmd(verbose):
     result = reviewed.review
     if (warning := verify_off_warning(result)) is not None:
         click.echo(command("warning", warning, title="reviewer"))
+    if (said := budget_line(result)) is not None:
+        click.echo(command("notice", said, title="reviewer"))
     report = env.report_path(ref.number)
     write_report(render(result, "markdown", reviewed.context), report)
     click.echo(f"report written to {report}", err=True)

@@ -18,6 +18,7 @@ from ..calibrate.mine import Limits, mine, write_cases
 from ..calibrate.render import card_json, card_markdown, mining_lines, mining_markdown
 from ..calibrate.run import History, MemoryCache, estimate, options_at, review_cases
 from ..config import load_settings
+from ..config import parse_duration as config_duration
 from ..errors import InputError
 from ..eval import load_cases
 from ..models import cache_dir
@@ -32,14 +33,14 @@ TIMINGS = "timings.json"
 
 
 def parse_duration(text: str | None) -> float | None:
-    """``600``, ``600s``, ``10m``, ``1.5h`` -> seconds."""
+    """``600``, ``600s``, ``10m``, ``1.5h`` -> seconds (``config.parse_duration``)."""
     if text is None:
         return None
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([smh]?)\s*", text.lower())
-    if not match:
+    try:
+        return config_duration(text)
+    except ValueError:
         raise InputError(f"--budget: not a duration: {text!r}",
-                         hint="seconds, or a number with s, m or h: 600, 10m, 1h")
-    return float(match.group(1)) * {"": 1, "s": 1, "m": 60, "h": 3600}[match.group(2)]
+                         hint="seconds, or a number with s, m or h: 600, 10m, 1h") from None
 
 
 def _minutes(seconds: float) -> str:

@@ -135,3 +135,16 @@ def echo_check(checked, label: str) -> None:
 
 def echo_posted(host: str, posted, label: str) -> None:
     ECHO_POSTED[host](posted, label)
+
+
+def budget_line(review: Review) -> str | None:
+    """What the budget did: None without one."""
+    stats = review.stats
+    if not stats.budget:
+        return None
+    planned = f"planned {stats.planned_seconds:.0f} s, " if stats.planned_seconds is not None else ""
+    left = [s.path for s in review.skipped if s.reason.startswith("budget")]
+    if not left:
+        return f"budget {stats.budget:g} s: everything reviewed ({planned}took {stats.seconds:.0f} s)"
+    return (f"budget {stats.budget:g} s reached ({planned}took {stats.seconds:.0f} s): "
+            f"{len(left)} file{'s' if len(left) != 1 else ''} left, listed as skipped in the report")

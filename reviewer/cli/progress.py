@@ -7,6 +7,7 @@ from typing import TextIO
 
 import click
 
+from ..budget import Plan
 from ..passes.draft import ChunkResult
 
 
@@ -18,9 +19,24 @@ def describe(result: ChunkResult) -> str:
     return f"{found} finding{'s' if found != 1 else ''} ({origin})"
 
 
+def describe_plan(plan: Plan) -> str:
+    """The estimate before the model starts, in one line."""
+    r = plan.rates
+    cached = f", {plan.cached} from the cache" if plan.cached else ""
+    source = (f"rates measured on this machine over {r.samples} drafts" if r.measured
+              else "default rates: nothing measured with this model here yet")
+    budget = f"; budget {plan.budget:g} s" if plan.budget else ""
+    return (f"estimate: ~{plan.seconds:.0f} s for {plan.chunks} chunk{'s' if plan.chunks != 1 else ''}{cached}: "
+            f"{plan.prefill_tokens:,} prompt tokens at {r.prefill:.0f} tok/s, {plan.output_tokens:,} generated "
+            f"at {r.decode:.0f} tok/s ({source}){budget}")
+
+
 class PlainProgress:
     def __init__(self, stream: TextIO | None = None):
         self.stream = stream
+
+    def planned(self, plan: Plan) -> None:
+        click.echo(describe_plan(plan), err=True)
 
     def started(self, total: int) -> None:
         click.echo(f"reviewing {total} chunk{'s' if total != 1 else ''}", err=True)
@@ -42,6 +58,9 @@ class RichProgress:
             TextColumn("{task.description}"), console=Console(stderr=True), transient=True,
         )
         self.task = None
+
+    def planned(self, plan: Plan) -> None:
+        self.progress.console.print(describe_plan(plan), highlight=False, markup=False)
 
     def started(self, total: int) -> None:
         self.progress.start()

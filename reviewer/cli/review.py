@@ -14,7 +14,7 @@ from ..errors import EXIT_FINDINGS, InputError
 from ..formats import render
 from ..sinks.report import write_report
 from ..wiring import make_local_source, make_style_root
-from .common import EXIT_CODES_HELP, echo_check, echo_posted, exceeds, guarded, setup_logging, verify_off_warning
+from .common import EXIT_CODES_HELP, budget_line, echo_check, echo_posted, exceeds, guarded, setup_logging, verify_off_warning
 from .options import choice, model_options, settings_from
 from .progress import make_progress
 
@@ -32,9 +32,13 @@ from .progress import make_progress
                    "one GitHub check run with annotations instead, `both`: the two.")
 @click.option("--github-url", metavar="URL", help="GitHub API URL (default: GITHUB_API_URL or https://api.github.com; GitHub Enterprise: https://HOST/api/v3).")
 @click.option("--gitlab-url", metavar="URL", help="GitLab instance for GROUP/PROJECT!IID (default: CI_SERVER_URL or https://gitlab.com); without a target inside GitLab CI: the pipeline's merge request (docs/gitlab.md).")
+@click.option("--budget", metavar="DURATION",
+              help="Review for at most this long (600, 90s, 10m, 1h): the files that matter first, no call that "
+                   "would end past it; the files left are reported as skipped (default: no limit).")
 @model_options
 @guarded
-def review(target, diff, git, fmt, output, fail_on, post_mode, github_url, gitlab_url, config_path, verbose, **flags):
+def review(target, diff, git, fmt, output, fail_on, post_mode, github_url, gitlab_url, budget, config_path, verbose,
+           **flags):
     """Review a diff or a pull request on the local model and write a report (markdown, JSON,
     SARIF, reviewdog's rdjson); with --post, publish it on the pull request as one review.
 
@@ -53,7 +57,7 @@ def review(target, diff, git, fmt, output, fail_on, post_mode, github_url, gitla
             raise InputError(f"--post takes {', '.join(POST_MODES)} (or nothing), not {post_mode!r}")
         target, post_mode = post_mode, "review"  # `--post OWNER/REPO#N`: the target came after the flag
     post = post_mode is not None
-    flags.update(format=fmt, fail_on=fail_on)
+    flags.update(format=fmt, fail_on=fail_on, budget=budget)
     settings = settings_from(flags, config_path)
     local = diff is not None or git is not None
     urls = {"github": github_url, "gitlab": gitlab_url}  # each host's API flag
@@ -79,6 +83,8 @@ def review(target, diff, git, fmt, output, fail_on, post_mode, github_url, gitla
     result = reviewed.review
     if (warning := verify_off_warning(result)) is not None:
         click.echo(f"warning: {warning}", err=True)
+    if (said := budget_line(result)) is not None:
+        click.echo(said, err=True)
     text = render(result, settings.format, reviewed.context)
     if output is not None:
         write_report(text, output)

@@ -98,3 +98,52 @@ class Judging(ScriptedBackend):
         # a position bias, as real models have: "A" gets a bonus
         p_a = 0.75 if self.correct_line in a else 0.65
         return Choice({"A": p_a, "B": 1 - p_a}, prompt_tokens=50, prompt_tokens_evaluated=10)
+
+
+class FakeClock:
+    """A clock that moves only when told: ``run_review(clock=...)`` and the timed backends share it."""
+
+    def __init__(self, start: float = 1000.0):
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+class TimedBackend(EchoBackend):
+    """An EchoBackend whose calls take time on a fake clock: the whole prompt (no prefix reuse)
+    at ``prefill`` tokens a second, the answer at ``decode``; a token is 4 bytes."""
+
+    name = "timed"
+
+    def __init__(self, clock: FakeClock, prefill: float = 200.0, decode: float = 20.0, **kw):
+        super().__init__(**kw)
+        self.clock, self.prefill, self.decode = clock, prefill, decode
+
+    def identity(self) -> str:
+        return f"timed-{super().identity()}"
+
+    def complete(self, messages, schema, max_tokens) -> Completion:
+        text = super().complete(messages, schema, max_tokens).text
+        prompt = sum(len(m["content"]) for m in messages) // 4
+        out = max(1, len(text) // 4)
+        seconds = prompt / self.prefill + out / self.decode
+        self.clock.advance(seconds)
+        return Completion(text, prompt, prompt, out, seconds)
+
+
+class TimedJudge(TimedBackend):
+    """A TimedBackend that judges too (no preference), its verdicts taking prefill time."""
+
+    def __init__(self, clock: FakeClock, **kw):
+        super().__init__(clock, **kw)
+        self.judged: list = []
+
+    def choose(self, messages, options):
+        self.judged.append(messages)
+        prompt = sum(len(m["content"]) for m in messages) // 4
+        self.clock.advance(prompt / self.prefill)
+        return Choice({o: 1 / len(options) for o in options}, prompt_tokens=prompt, prompt_tokens_evaluated=prompt)
