@@ -391,3 +391,35 @@ def test_a_written_fix_must_edit_its_line():
     assert not plausible_fix("    assert type(s['m']) == Markup", "    74")
     assert not plausible_fix("    bp.register(app)", "    }")
     assert not plausible_fix("    total = sum(xs)", "    count = len(items)")
+
+
+EXIT = ("diff --git a/core.py b/core.py\n--- a/core.py\n+++ b/core.py\n@@ -5,9 +5,5 @@ class Context:\n"
+        "     def exit(self, code):\n"
+        '-        """Exits the application.\n'
+        "-\n"
+        "-        Closes the `call_on_close` callbacks first.\n"
+        '-        """\n'
+        "-        self.close()\n"
+        '+        """Exits the application."""\n'
+        "         raise Exit(code)\n"
+        " \n"
+        "     def abort(self):\n")
+
+
+def test_the_difference_quotes_code_not_the_docstring_or_comment_above_it():
+    from reviewer.diffparse import parse_diff
+    from reviewer.passes.explain import changed_parts, difference
+
+    part = changed_parts(parse_diff(EXIT)[0].hunks[0])[0]
+    assert difference(part) == ('This change replaces `self.close()` (and 4 more lines) with '
+                                '`"""Exits the application."""`')
+
+
+def test_a_condemned_hunk_whose_old_lines_are_a_docstring_keeps_its_comment_and_suggestion():
+    # the suggestion is the old lines, docstring and backticks included: code from the diff, not
+    # the model's prose, so the fix judge takes the old/new verdict for it
+    model = Model([draft((6, "RIGHT", "warning", "Something about exit."))], correct="self.close()")
+    r = review(model, EXIT)
+    assert [c.severity for c in r.comments] == ["warning"]
+    assert r.comments[0].body.startswith("This change replaces `self.close()`")
+    assert "self.close()" in r.comments[0].suggestion and "`call_on_close`" in r.comments[0].suggestion

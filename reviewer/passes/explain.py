@@ -75,10 +75,31 @@ def changed_parts(hunk: Hunk) -> list[Part]:
     return parts
 
 
+_COMMENT = ("#", "//", "/*", "*", "--")
+_DOCSTRING = ('"""', "'''")
+
+
+def code_lines(lines: tuple[DiffLine, ...]) -> list[int]:
+    """The indexes of the lines that are code: not blank, not a comment, not in a docstring (the
+    quote names the line that does something: `self.close()`, not the docstring above it)."""
+    out, inside = [], False
+    for i, line in enumerate(lines):
+        text = line.text.strip()
+        marks = sum(text.count(q) for q in _DOCSTRING)
+        if inside or text.startswith(_DOCSTRING):
+            inside = inside != (marks % 2 == 1)
+            continue
+        if text and not text.startswith(_COMMENT):
+            out.append(i)
+        inside = marks % 2 == 1
+    return out
+
+
 def difference(part: Part) -> str:
     """What the change does there, in words taken from the diff itself (never the model's)."""
     def quote(lines: tuple[DiffLine, ...]) -> str:
-        first = next((i for i, x in enumerate(lines) if x.text.strip()), 0)
+        code = code_lines(lines)
+        first = code[0] if code else next((i for i, x in enumerate(lines) if x.text.strip()), 0)
         text = lines[first].text.strip()
         text = text if len(text) <= _SPAN else text[: _SPAN - 3] + "..."
         others = len(lines) - 1

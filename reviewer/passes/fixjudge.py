@@ -82,6 +82,15 @@ def looks_like_prose(fix: str) -> bool:
     return bool(_PROSE.search(fix.strip().split("\n")[0]))
 
 
+def restores_removed(hunk: Hunk, fix: str) -> bool:
+    """Whether a fix is lines the hunk removes, as they were (the explain pass's suggestion: the
+    code before the change). That is code from the diff, not the model's prose, even where it is a
+    docstring or a comment with backticks in it."""
+    removed = [x.text for x in hunk.lines if x.kind == "-"]
+    wanted = fix.split("\n")
+    return bool(fix.strip()) and any(removed[i:i + len(wanted)] == wanted for i in range(len(removed) - len(wanted) + 1))
+
+
 def breaks_python(current: str, fixed: str) -> bool:
     """The fix makes a hunk that compiled fail to compile (a hunk that is a fragment, such as
     the head of a block, is not held against its fix)."""
@@ -132,7 +141,8 @@ class FixJudge:
             # hunk does not show, for a fix as for the change (on real PRs every test finding the
             # fix judge let through was noise). Such findings are not posted.
             return self._fails(comment)
-        fix = comment.suggestion if comment.suggestion is None or not looks_like_prose(comment.suggestion) else None
+        restoring = comment.suggestion is not None and restores_removed(hunk, comment.suggestion)
+        fix = comment.suggestion if restoring or comment.suggestion is None or not looks_like_prose(comment.suggestion) else None
         start = comment.start_line if comment.start_line is not None and fix is not None else comment.line
         if fix is None and self.rewriter is not None:
             rewrite = self.rewriter.rewrite(chunk, comment, target, spent)
@@ -140,7 +150,7 @@ class FixJudge:
                 indent = target.text[: len(target.text) - len(target.text.lstrip())]
                 fix = indent + rewrite.strip()
         replaced = "\n".join(x.text for x in new_side(hunk) if x.new_line is not None and start <= x.new_line <= comment.line)
-        if fix is None or looks_like_prose(fix) or not plausible_fix(replaced or target.text, fix):
+        if fix is None or not restoring and (looks_like_prose(fix) or not plausible_fix(replaced or target.text, fix)):
             return self._fails(comment)  # no change asked for in code: nothing to judge it by
         texts = apply_fix(hunk, start, comment.line, fix)
         if texts is None:
