@@ -423,3 +423,17 @@ def test_a_condemned_hunk_whose_old_lines_are_a_docstring_keeps_its_comment_and_
     assert [c.severity for c in r.comments] == ["warning"]
     assert r.comments[0].body.startswith("This change replaces `self.close()`")
     assert "self.close()" in r.comments[0].suggestion and "`call_on_close`" in r.comments[0].suggestion
+
+
+def test_a_condemned_hunk_keeps_its_comment_where_the_judge_does_not_prefer_the_part_reverted():
+    # two changes in one hunk; the comment sits on the second, whose old lines alone do not bring
+    # back what the judge preferred: the comment stands by the hunk's verdict, with no suggestion
+    two = ("diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -10,4 +10,4 @@ def mean(xs):\n"
+           "-    total = sum(xs)\n+    total = sum(xs) + 0\n"
+           "     count = 0\n"
+           "-    return total / len(xs)\n+    return total / (len(xs) - 1)\n"
+           "     pass\n")
+    model = Model([draft((10, "RIGHT", "warning", "Something about total."))], correct=GOOD)
+    r = review(model, two)
+    assert [(c.line, c.severity, c.suggestion) for c in r.comments] == [(10, "warning", None)]
+    assert r.comments[0].body.startswith("This change replaces `total = sum(xs)`")

@@ -150,16 +150,21 @@ class FixJudge:
                 indent = target.text[: len(target.text) - len(target.text.lstrip())]
                 fix = indent + rewrite.strip()
         replaced = "\n".join(x.text for x in new_side(hunk) if x.new_line is not None and start <= x.new_line <= comment.line)
+        # a condemned hunk's comment stands by the old/new verdict: its suggestion (part of the old
+        # code back) is posted only where the judge prefers it, as every suggestion is
+        p_hunk = verdicts.get(index)
+        condemned = restoring and p_hunk is not None and p_hunk < self.threshold
+        fails = (lambda: replace(comment, suggestion=None)) if condemned else (lambda: self._fails(comment))
         if fix is None or not restoring and (looks_like_prose(fix) or not plausible_fix(replaced or target.text, fix)):
-            return self._fails(comment)  # no change asked for in code: nothing to judge it by
+            return fails()  # no change asked for in code: nothing to judge it by
         texts = apply_fix(hunk, start, comment.line, fix)
         if texts is None:
-            return self._fails(comment)
+            return fails()
         current, fixed = texts
         if current.strip() == fixed.strip() or " ".join(current.split()) == " ".join(fixed.split()):
-            return self._fails(comment)  # the "fix" changes nothing
+            return fails()  # the "fix" changes nothing
         if language_of(chunk.path) == "python" and breaks_python(current, fixed):
-            return self._fails(comment)
+            return fails()
         pair = versions(hunk)
         if pair is not None and fixed == pair[0] and verdicts.get(index) is not None:
             p_fixed = 1 - verdicts[index]  # the fix is the old version, which the judge has weighed already
@@ -169,7 +174,7 @@ class FixJudge:
             return comment
         if 1 - p_fixed < self.threshold:  # the fixed version is preferred by the margin
             return replace(comment, suggestion=fix, start_line=start if start != comment.line else None)
-        return self._fails(comment)
+        return fails()
 
     def _fails(self, comment: Comment) -> Comment:
         if not self.decide:
