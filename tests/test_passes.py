@@ -437,3 +437,29 @@ def test_a_condemned_hunk_keeps_its_comment_where_the_judge_does_not_prefer_the_
     r = review(model, two)
     assert [(c.line, c.severity, c.suggestion) for c in r.comments] == [(10, "warning", None)]
     assert r.comments[0].body.startswith("This change replaces `total = sum(xs)`")
+
+
+def test_a_condemned_hunk_that_only_rewords_a_docstring_gets_no_comment():
+    reworded = ("diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -10,3 +10,3 @@ def mean(xs):\n"
+                '-    """The mean of xs."""\n+    """Average the values."""\n'
+                "     return total / len(xs)\n"
+                "     pass\n")
+    model = Model([draft((10, "RIGHT", "warning", "The docstring is less precise."))], correct="The mean")
+    r = review(model, reworded)
+    assert r.comments == () and [c.severity for c in r.left_out] == ["note"]
+
+
+def test_lines_inside_a_docstring_opened_in_the_context_are_not_code():
+    from reviewer.diffparse import parse_diff
+    from reviewer.passes.explain import changed_parts
+
+    inside = ("diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,5 +1,5 @@\n"
+              " def domain(app):\n"
+              '     """The cookie\'s domain.\n'
+              "-    Uses ``SESSION_COOKIE_DOMAIN`` if set.\n"
+              "+    Uses the :data:`SESSION_COOKIE_DOMAIN` config.\n"
+              '     """\n'
+              "-    return app.config.get('X')\n"
+              "+    return app.config['X']\n")
+    first, second = changed_parts(parse_diff(inside)[0].hunks[0])
+    assert not first.changes_code and second.changes_code

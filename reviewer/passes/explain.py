@@ -56,12 +56,20 @@ class Part:
 
     removed: tuple[DiffLine, ...]
     added: tuple[DiffLine, ...]
+    # which of them are code (not blank, a comment or in a docstring), read over the whole hunk
+    removed_code: tuple[DiffLine, ...] = ()
+    added_code: tuple[DiffLine, ...] = ()
+
+    @property
+    def changes_code(self) -> bool:
+        return bool(self.removed_code or self.added_code)
 
     def view(self) -> dict[str, list[str]]:
         return {"removed": [x.text.strip() for x in self.removed], "added": [x.text.strip() for x in self.added]}
 
 
 def changed_parts(hunk: Hunk) -> list[Part]:
+    code = {id(x) for side in ("-", "+") for x in code_lines([x for x in hunk.lines if x.kind != side])}
     parts: list[Part] = []
     removed: list[DiffLine] = []
     added: list[DiffLine] = []
@@ -70,7 +78,8 @@ def changed_parts(hunk: Hunk) -> list[Part]:
             (removed if line.kind == "-" else added).append(line)
             continue
         if removed or added:
-            parts.append(Part(tuple(removed), tuple(added)))
+            parts.append(Part(tuple(removed), tuple(added), tuple(x for x in removed if id(x) in code),
+                              tuple(x for x in added if id(x) in code)))
             removed, added = [], []
     return parts
 
@@ -79,38 +88,60 @@ _COMMENT = ("#", "//", "/*", "*", "--")
 _DOCSTRING = ('"""', "'''")
 
 
-def code_lines(lines: tuple[DiffLine, ...]) -> list[int]:
-    """The indexes of the lines that are code: not blank, not a comment, not in a docstring (the
-    quote names the line that does something: `self.close()`, not the docstring above it)."""
-    out, inside = [], False
-    for i, line in enumerate(lines):
+def code_lines(lines: list[DiffLine]) -> list[DiffLine]:
+    """The lines of one side of a hunk (context included, in order) that are code: not blank, not
+    a comment, not in a docstring (the quote names the line that does something: `self.close()`,
+    not the docstring above it). A hunk may begin inside a docstring, so both readings are tried
+    and the one whose code lines read more like code is kept."""
+    readings = [_code_lines(lines, inside) for inside in (False, True)]
+    return max(readings, key=lambda code: sum(map(_code_like, (x.text for x in code))))
+
+
+def _code_lines(lines: list[DiffLine], inside: bool) -> list[DiffLine]:
+    out = []
+    for line in lines:
         text = line.text.strip()
         marks = sum(text.count(q) for q in _DOCSTRING)
         if inside or text.startswith(_DOCSTRING):
             inside = inside != (marks % 2 == 1)
             continue
         if text and not text.startswith(_COMMENT):
-            out.append(i)
+            out.append(line)
         inside = marks % 2 == 1
     return out
 
 
+_CONTEXTS = ("{}", "{} pass", "def _f():\n {}", "def _f():\n {} pass", "if 1: pass\n{} pass", "try: pass\n{} pass")
+
+
+def _code_like(text: str) -> bool:
+    """Whether one line reads as code (a statement or a clause of one), not as a sentence."""
+    line = text.strip()
+    if line.endswith(("(", "[", "{", ",", "\\")) or line.startswith((")", "]", "}")):
+        return True
+    for context in _CONTEXTS:
+        try:
+            compile(context.format(line), "<line>", "exec")
+        except (SyntaxError, ValueError):
+            continue
+        return True
+    return False
+
+
 def difference(part: Part) -> str:
     """What the change does there, in words taken from the diff itself (never the model's)."""
-    def quote(lines: tuple[DiffLine, ...]) -> str:
-        code = code_lines(lines)
-        first = code[0] if code else next((i for i, x in enumerate(lines) if x.text.strip()), 0)
-        text = lines[first].text.strip()
+    def quote(lines: tuple[DiffLine, ...], code: tuple[DiffLine, ...]) -> str:
+        text = (code[0] if code else next((x for x in lines if x.text.strip()), lines[0])).text.strip()
         text = text if len(text) <= _SPAN else text[: _SPAN - 3] + "..."
         others = len(lines) - 1
         more = f" (and {others} more line{'s' if others > 1 else ''})" if others else ""
         return f"`{text.replace('`', chr(39))}`{more}"
 
     if part.removed and part.added:
-        return f"This change replaces {quote(part.removed)} with {quote(part.added)}"
+        return f"This change replaces {quote(part.removed, part.removed_code)} with {quote(part.added, part.added_code)}"
     if part.removed:
-        return f"This change removes {quote(part.removed)}"
-    return f"This change adds {quote(part.added)}"
+        return f"This change removes {quote(part.removed, part.removed_code)}"
+    return f"This change adds {quote(part.added, part.added_code)}"
 
 
 @dataclass(frozen=True)
@@ -250,7 +281,10 @@ class Explainer:
 
     def _explain(self, chunk: Chunk, hunk: Hunk, drafted: list[Comment], spent: list[Completion]) -> Comment | None:
         pair = versions(hunk)
-        parts = changed_parts(hunk)
+        # a part that changes only comments, docstrings or blank lines does nothing the code does:
+        # a judge that prefers the old words has found no defect (seen on real-prs: a docstring
+        # reworded, condemned)
+        parts = [p for p in changed_parts(hunk) if p.changes_code]
         if pair is None or not parts:
             return None
         explanation = self.ask(chunk.path, hunk, pair, parts, spent) if self.ask_case else None
