@@ -72,6 +72,12 @@ class Settings:
     jobs: int = 1
     cache: bool = True
     cache_dir: str | None = None
+    # warm starts: MiB of prompt-prefix KV states kept beside the result cache (cache_dir/kv),
+    # the least recently used evicted first; 0: none kept (docs/benchmarks.md, "Warm starts")
+    kv_cache_mb: int = 2048
+    # prompt-lookup decoding (in-process backend): tokens guessed per step from n-grams of the
+    # prompt, checked in one batch; 0: off (the measurement in docs/benchmarks.md, "Decoding")
+    prompt_lookup: int = 0
     templates: str | None = None
     temperature: float = 0.0
     verify: bool = True  # second opinion: keep error/warning only where the new code looks worse

@@ -80,7 +80,8 @@ def llama_backend(settings: Settings, cache: ResultCache | None, verbose: bool, 
             identity = spec.sha256 if spec is not None else None
         if identity is None and cache is not None:
             identity = cache.file_sha256(path)
-        return LlamaBackend(path, options_from(LlamaOptions, settings, verbose=verbose), identity=identity)
+        kv_dir = str(cache.path.parent / "kv") if cache is not None else None  # warm starts beside the results
+        return LlamaBackend(path, options_from(LlamaOptions, settings, verbose=verbose, kv_dir=kv_dir), identity=identity)
 
     spec = lookup(settings.model)
     label = spec.name if spec else settings.model if is_hf(settings.model) else Path(settings.model).expanduser().name

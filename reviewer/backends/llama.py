@@ -25,6 +25,7 @@ from typing import Any
 from ..config import DEFAULTS
 from ..errors import ModelCallError, ModelError
 from ..types import Completion
+from . import kvstate
 from .base import Choice, Message
 from .thinking import THINK_OFF, close_thinking, mentions_thinking, strip_thinking, template_thinks
 
@@ -47,6 +48,9 @@ class LlamaOptions:
     verbose: bool = False
     prefix_reuse: bool = True
     chat_template: str | None = None  # a Jinja chat template instead of the GGUF's own
+    kv_dir: str | None = None  # where warm starts keep prompt prefixes' KV states (None: no warm starts)
+    kv_cache_mb: int = DEFAULTS.kv_cache_mb  # the bound on kv_dir's files (0: no warm starts)
+    prompt_lookup: int = DEFAULTS.prompt_lookup  # draft tokens from the prompt's n-grams per step (0: off)
 
 
 @dataclass(frozen=True)
@@ -73,7 +77,10 @@ class LlamaBackend:
         self._n_ctx = min(options.context, 2048)
         self._lock = threading.Lock()
         self._prefix: tuple[list[int], Any] | None = None  # (tokens, saved state) for hybrid models
-        self._states: dict[str, Any] = {}  # first message -> KV state after its family's last call
+        self._states: dict[str, kvstate.Snapshot] = {}  # first message -> KV state after its family's last call
+        self._warmed: set[str] = set()  # system prompts whose prefix this run has loaded or saved
+        self._store: kvstate.KVStore | None = None
+        self.warm_tokens = 0  # prompt tokens loaded from kv_dir instead of evaluated
         self._formatter: Any = None  # messages -> prompt, the chat template's (thinking off)
         self._handler: Any = None  # create_chat_completion's replacement, when the template is ours
         self.thinking = False  # the chat template thinks: every prompt is rendered with thinking off
@@ -101,6 +108,7 @@ class LlamaBackend:
             start = time.perf_counter()
             before = self._perf()
             self._restore_prefix(llm, messages)
+            self._warm_start(llm, messages)
             key = self._resume(llm, messages)
             try:
                 if self._handler is not None:  # our template (thinking off), through llama-cpp's own handler
@@ -139,8 +147,9 @@ class LlamaBackend:
         with self._lock:
             llm = self._load()
             tokens = self._chat_tokens(llm, messages)
+            warm = self._warm_start(llm, messages, tokens)
             key = self._resume(llm, messages, tokens)
-            evaluated = self._eval_with_prefix(llm, tokens)
+            evaluated = warm + self._eval_with_prefix(llm, tokens)
             self._remember(llm, key)
             import llama_cpp
 
@@ -202,18 +211,72 @@ class LlamaBackend:
             except ModelError:
                 return key
         here = _common_prefix(llm._input_ids, tokens)
-        saved = _common_prefix(state.input_ids[: state.n_tokens], tokens)
-        if saved > here + 16:
-            llm.load_state(state)
+        saved = _common_prefix(state.tokens, tokens)
+        if saved > here + 16 and not kvstate.restore(llm, state):
+            llm.reset()
         return key
 
     def _remember(self, llm: Any, key: str | None) -> None:
         if key is None:
             return
         self._states.pop(key, None)
-        self._states[key] = llm.save_state()
+        self._states[key] = kvstate.capture(llm)  # the KV cells only (save_state copies logits too)
         while len(self._states) > self.MAX_STATES:
             self._states.pop(next(iter(self._states)))
+
+    # -- warm starts: the system prompt's KV state from an earlier run ------------------------
+    WARM_MIN_TOKENS = 32  # shorter prefixes are evaluated: a file costs more than they do
+
+    def _warm_start(self, llm: Any, messages: list[Message], tokens: list[int] | None = None) -> int:
+        """On the first call with a system prompt, its prefix (the prompt up to the user turn)
+        is loaded from ``kv_dir`` when a run before evaluated it, or a prefix of it cut at a
+        batch boundary (another PR's text after the same style guide), and evaluated otherwise
+        (then saved). Either way the prefix's values are those of an evaluation from position 0
+        in whole batches, so a warm run answers exactly as a cold one. Returns the tokens
+        evaluated here."""
+        if not self.options.kv_dir or self.options.kv_cache_mb <= 0 or not self.options.prefix_reuse or self.hybrid:
+            return 0
+        if not messages or messages[0]["role"] != "system" or messages[0]["content"] in self._warmed:
+            return 0
+        self._warmed.add(messages[0]["content"])
+        try:
+            tokens = tokens if tokens is not None else self._chat_tokens(llm, messages)
+            marked = self._chat_tokens(llm, [messages[0], {"role": "user", "content": "\u2063"}])
+        except ModelError:
+            return 0
+        prefix = tokens[: min(_common_prefix(tokens, marked), len(tokens) - 1)]
+        if len(prefix) < self.WARM_MIN_TOKENS or len(prefix) >= llm.n_ctx():
+            return 0
+        store = self._kv_store(llm)
+        start = 0
+        found = store.best(prefix, llm.n_batch)
+        if found is not None:
+            snapshot = store.load(found[0])
+            if snapshot is not None and kvstate.restore(llm, snapshot, found[1]):
+                start = found[1]
+        if start == 0:
+            llm.reset()
+        self.warm_tokens += start
+        if start == len(prefix):
+            return 0
+        llm.eval(prefix[start:])
+        store.save(kvstate.capture(llm))
+        return len(prefix) - start
+
+    def _kv_store(self, llm: Any) -> kvstate.KVStore:
+        """The warm-start files of this model with these settings: a state is valid only for
+        the same model file, llama.cpp build, batch size (where evaluations are cut), KV types,
+        attention kernel and offload (the context's size does not change the values)."""
+        if self._store is None:
+            import llama_cpp
+
+            params = llm.context_params
+            key = {"model": self.identity(), "llama_cpp": getattr(llama_cpp, "__version__", ""),
+                   "n_batch": llm.n_batch, "n_ubatch": int(params.n_ubatch), "type_k": int(params.type_k),
+                   "type_v": int(params.type_v), "flash_attn": bool(self.options.flash_attn),
+                   "gpu_layers": self.options.gpu_layers}
+            self._store = kvstate.KVStore(Path(self.options.kv_dir or "."), key, self.options.kv_cache_mb << 20)
+        return self._store
 
     def _chat_tokens(self, llm: Any, messages: list[Message]) -> list[int]:
         if self._formatter is None:
@@ -275,6 +338,7 @@ class LlamaBackend:
                     self._llm.close()
                 self._llm = None
                 self._states.clear()
+                self._warmed.clear()
 
     # -- details ----------------------------------------------------------------------------
     def _load(self) -> Any:
@@ -285,6 +349,11 @@ class LlamaBackend:
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ModelError(f"llama-cpp-python is not importable: {exc}", hint="pip install llama-cpp-python") from None
         start = time.perf_counter()
+        draft = None
+        if self.options.prompt_lookup > 0:  # llama-cpp-python then keeps every position's logits
+            from llama_cpp.llama_speculative import LlamaPromptLookupDecoding
+
+            draft = LlamaPromptLookupDecoding(num_pred_tokens=self.options.prompt_lookup)
         try:
             self._llm = Llama(
                 model_path=str(self.model_path),
@@ -295,6 +364,7 @@ class LlamaBackend:
                 flash_attn=self.options.flash_attn,
                 seed=self.options.seed,
                 verbose=self.options.verbose,
+                draft_model=draft,
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"cannot load model {self.model_path}: {exc}") from None
