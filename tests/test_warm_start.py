@@ -204,3 +204,19 @@ def test_the_command_keeps_states_beside_the_cache_and_no_cache_keeps_none(smoll
     warm = review(second, isolated_cache)
     assert warm["comments"] == cold["comments"]
     assert warm["stats"]["prompt_tokens_evaluated"] < cold["stats"]["prompt_tokens_evaluated"]
+
+
+@pytest.mark.model
+def test_a_prompt_family_resumed_from_its_kept_state_answers_as_a_fresh_model(smollm2_path):
+    drafts = messages("Fix the average", "-    return total / len(xs)\n+    return total / (len(xs) - 1)")
+    other = [{"role": "system", "content": "You judge code. " * 40}, {"role": "user", "content": "A or B?"}]
+    alternating = backend(smollm2_path, None)
+    alternating.choose(drafts, ["A", "B"])
+    alternating.choose(other, ["A", "B"])  # another family in between: the drafts' state is put aside
+    resumed = alternating.choose(drafts[:1] + [{"role": "user", "content": drafts[1]["content"] + " Again."}], ["A", "B"])
+    alternating.close()
+    fresh = backend(smollm2_path, None)
+    expected = fresh.choose(drafts[:1] + [{"role": "user", "content": drafts[1]["content"] + " Again."}], ["A", "B"])
+    fresh.close()
+    assert resumed.probs == expected.probs
+    assert resumed.prompt_tokens_evaluated < expected.prompt_tokens_evaluated  # the kept state was loaded
