@@ -4,7 +4,7 @@
 #
 # On a machine WITH PyPI (here), once:   bench/gpu.sh --prepare
 #   downloads into .gpu-wheelhouse/ (git-ignored): llama-cpp-python's sdist, slimmed (its vendored
-#   git pack, vocab GGUFs, docs and benches removed: 77 MB -> about 20 MB), and the wheels of the
+#   git pack, vocab GGUFs, docs and benches removed: 77 MB -> 12 MB; 28 MB in all), and the wheels of the
 #   packages reviewer needs that a CUDA image may lack. Carry that folder and a GGUF.
 # On the GPU machine (no network):        bench/gpu.sh --model PATH.gguf [--diffs DIR]
 # Check it on a CPU (no build, -ngl 0):   bench/gpu.sh --cpu --venv .venv --model SmolLM2.gguf

@@ -365,6 +365,9 @@ class LlamaBackend:
                 seed=self.options.seed,
                 verbose=self.options.verbose,
                 draft_model=draft,
+                # a draft model needs every position's logits; llama-cpp-python sizes its logits
+                # buffer from this argument alone (n_batch rows otherwise: a longer prompt fails)
+                logits_all=draft is not None,
             )
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(f"cannot load model {self.model_path}: {exc}") from None
