@@ -6,6 +6,7 @@ Nothing here prints: the commands render what these return.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,7 @@ from .pipeline import Observer, run_review
 from .sources import DiffSource
 from .sources.local import checkout_is_head
 from .style import DirectoryRoot, StyleRoot, load_style
-from .types import DiffInput, Review
+from .types import DiffInput, Previous, Review
 from . import wiring
 
 
@@ -29,11 +30,15 @@ class Reviewed:
 
 
 def review_source(source: DiffSource, settings: Settings, *, verbose: bool = False, style_base: Path | None = None,
-                  style_root: StyleRoot | None = None, observer: Observer | None = None) -> Reviewed:
+                  style_root: StyleRoot | None = None, observer: Observer | None = None,
+                  previous: Callable[[], Previous | None] | None = None) -> Reviewed:
     """Fetch a diff source and review it on the configured model. ``style_root``: where to
     discover the repository's rules (``wiring.make_style_root``); a work tree checked out at
-    the pull request's head is never read."""
+    the pull request's head is never read. ``previous``: reads, once the diff is fetched, the state
+    of the last review posted on the pull request (``previous_review``): the files unchanged
+    since are not reviewed again."""
     diff_input = source.fetch()
+    prior = previous() if previous is not None else None
     templates = wiring.make_templates(settings)
     pr = diff_input.pr
     if isinstance(style_root, DirectoryRoot) and pr is not None and checkout_is_head(style_root.path, pr.head_sha):
@@ -44,7 +49,7 @@ def review_source(source: DiffSource, settings: Settings, *, verbose: bool = Fal
     try:
         result = run_review(diff_input, backend=backend, templates=templates, style=style,
                             options=wiring.review_options(settings), cache=cache, observer=observer,
-                            model_name=model_label)
+                            model_name=model_label, previous=prior)
     finally:
         backend.close()
     return Reviewed(diff_input, result, ReportContext(templates, diff_input.text, style))
@@ -56,6 +61,14 @@ POST_MODES = ("review", "check", "both")  # what --post (the Action's `mode`) pu
 def post_check(request: Target, settings: Settings, reviewed: Reviewed) -> Any:
     """Publish ``reviewed`` as a check run on the request's head commit (hosts that have them)."""
     return request.check_sink(settings, reviewed.diff.text).publish(reviewed.review)  # type: ignore[attr-defined]
+
+
+def previous_review(request: Target, settings: Settings, post_mode: str | None) -> Previous | None:
+    """What the last review posted on the request recorded, when this run posts a review that
+    replaces its summary (``only_changed``; hosts that keep such a state: GitHub)."""
+    if post_mode != "review" or not settings.only_changed or not hasattr(request, "previous"):
+        return None
+    return request.previous()  # type: ignore[attr-defined]
 
 
 def post_review(request: Target, settings: Settings, reviewed: Reviewed) -> Any:

@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .types import Chunk
+from .types import Chunk, FileDiff
 
 CACHE_VERSION = 1
 
@@ -33,6 +33,22 @@ def chunk_key(model: str, system_prompt: str, template_hash: str, settings: dict
         for line in hunk.lines:
             digest.update(f"{line.kind}{line.text}\n".encode())
     return digest.hexdigest()
+
+
+def file_key(f: FileDiff) -> str:
+    """A file's change by its content alone (path, status, the hunks' lines, no line numbers): the
+    same key means the same review input, whatever the rest of the diff or the base did."""
+    digest = hashlib.sha256(json.dumps([CACHE_VERSION, f.path, f.old_path, f.status]).encode())
+    for hunk in f.hunks:
+        digest.update(f"@@{hunk.section}\n".encode())
+        for line in hunk.lines:
+            digest.update(f"{line.kind}{line.text}\n".encode())
+    return digest.hexdigest()[:16]
+
+
+def model_tag(model: str) -> str:
+    """A model's label, hashed: what a posted state records of it."""
+    return hashlib.sha256(model.encode()).hexdigest()[:12]
 
 
 def pass_key(kind: str, parts: list[Any]) -> str:

@@ -207,31 +207,36 @@ def _sub_hunk(parent: Hunk, lines: list[DiffLine]) -> Hunk:
 
 def make_chunks(
     files: Iterable[FileDiff],
-    budget: int,
+    budget: int | Callable[[str], int],
     count: TokenCounter = estimate_tokens,
     target: int | None = None,
 ) -> list[Chunk]:
     """One chunk per hunk; small hunks of a file share a chunk up to ``target`` tokens;
-    a hunk over ``budget`` tokens is split into parts of at most ``budget``."""
-    if budget < 64:
+    a hunk over ``budget`` tokens is split into parts of at most ``budget``. ``budget`` may be
+    a file's own (path -> tokens), so that how a file is cut never depends on the other files."""
+    fixed = budget
+    budget_of = fixed if callable(fixed) else (lambda path: fixed)
+    files = list(files)
+    if (not callable(fixed) and fixed < 64) or any(budget_of(f.path) < 64 for f in files):
         raise ValueError("chunk budget must be at least 64 tokens")
-    target = min(target or budget, budget)
     chunks: list[Chunk] = []
     for f in files:
+        room = budget_of(f.path)
+        most = min(target or room, room)
         groups: list[tuple[list[Hunk], int, tuple[int, int] | None]] = []
         group: list[Hunk] = []
         group_cost = 0
         for hunk in f.hunks:
             cost = hunk_cost(hunk, count)
-            if cost > budget:
+            if cost > room:
                 if group:
                     groups.append((group, group_cost, None))
                     group, group_cost = [], 0
-                parts = split_hunk(hunk, budget, count)
+                parts = split_hunk(hunk, room, count)
                 for i, part in enumerate(parts, 1):
                     groups.append(([part], hunk_cost(part, count), (i, len(parts))))
                 continue
-            if group and group_cost + cost > target:
+            if group and group_cost + cost > most:
                 groups.append((group, group_cost, None))
                 group, group_cost = [], 0
             group.append(hunk)
@@ -255,8 +260,9 @@ def make_chunks(
     return chunks
 
 
-def file_windows(chunks: Sequence[Chunk], budget: int) -> dict[str, tuple[Chunk, ...]]:
+def file_windows(chunks: Sequence[Chunk], budget: int | Callable[[str], int]) -> dict[str, tuple[Chunk, ...]]:
     """Consecutive chunks of one file, grouped while their listings together fit ``budget``
+    (a number, or each file's own: path -> tokens)
     tokens: each chunk of a group is reviewed with the whole group's listing in front of it
     (the file's change as context, one shared prompt prefix evaluated once). Chunk id ->
     its group; a chunk alone in its group is absent (its prompt stays the plain one)."""
@@ -270,7 +276,8 @@ def file_windows(chunks: Sequence[Chunk], budget: int) -> dict[str, tuple[Chunk,
         group.clear()
 
     for chunk in chunks:
-        if not (group and group[0].path == chunk.path) or sum(c.tokens for c in group) + chunk.tokens > budget:
+        room = budget(chunk.path) if callable(budget) else budget
+        if not (group and group[0].path == chunk.path) or sum(c.tokens for c in group) + chunk.tokens > room:
             close()
         group.append(chunk)
     close()

@@ -78,6 +78,7 @@ class Settings:
     # prompt-lookup decoding (in-process backend): tokens guessed per step from n-grams of the
     # prompt, checked in one batch; 0: off (the measurement in docs/benchmarks.md, "Decoding")
     prompt_lookup: int = 0
+    result_cache: str | None = None  # the result cache's SQLite file (default: CACHE_DIR/results.sqlite3)
     templates: str | None = None
     temperature: float = 0.0
     verify: bool = True  # second opinion: keep error/warning only where the new code looks worse

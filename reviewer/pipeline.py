@@ -14,7 +14,7 @@ from typing import Protocol
 
 from .backends.base import Backend, Chooser
 from .budget import Gate, Meter, Plan, Rates, make_plan, new_tokens, rates_key, read_speed
-from .cache import ResultCache
+from .cache import ResultCache, file_key, model_tag
 from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, in_scope, make_chunks, review_order, select_files
 from .config import DEFAULTS
 from .diffparse import parse_diff
@@ -29,7 +29,7 @@ from .style.applied import apply_style
 from .style.line_checks import check_files
 from .passes.confirm import Confirmer
 from .passes.verify import Verifier
-from .types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Review, Skipped, Stats
+from .types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Previous, Review, Skipped, Stats
 
 # room for the chat template's own tokens around the messages
 TEMPLATE_OVERHEAD = 64
@@ -102,11 +102,12 @@ def _norm(text: str) -> str:
 
 
 def summarize(templates: Templates, files, comments, notes, failed, skipped, stats, pr_checks=(),
-              left_out=(), min_severity=DEFAULTS.min_severity) -> str:
+              left_out=(), min_severity=DEFAULTS.min_severity, since: str = "") -> str:
     counts = [(s, n) for s in ("error", "warning", "note") if (n := sum(1 for c in comments if c.severity == s))]
     return templates.render(
         "summary.j2", files=files, comments=comments, notes=notes, failed=failed, skipped=skipped,
         stats=stats, counts=counts, pr_checks=pr_checks, left_out=left_out, min_severity=min_severity,
+        since=since,
     ).strip()
 
 
@@ -122,21 +123,36 @@ def run_review(
     model_name: str = "",
     style_sources: Sequence[str] = (),
     clock: Callable[[], float] = time.monotonic,
+    previous: Previous | None = None,
 ) -> Review:
+    """``previous``: what an earlier review of the same pull request recorded (its posted
+    summary's state); the files unchanged since are not reviewed again (``unchanged_since``)."""
     started = clock()
     parsed = parse_diff(diff.text)
     selected, skipped = select_files(parsed, (*DEFAULT_IGNORE, *options.ignore))
     selected = review_order(selected)  # what matters first: a budget stops before the end
     files, undrafted = in_scope(selected, options.scope)  # the style's line checks still see them all
-    skipped = [*diff.skipped, *skipped, *undrafted]
+    keys = {f.path: file_key(f) for f in files}
+    since = unchanged_since(previous, diff, model_name)
+    unchanged = [f for f in files if since and keys[f.path] in previous.files]  # type: ignore[union-attr]
+    files = [f for f in files if f not in unchanged]
+    skipped = [*diff.skipped, *skipped, *undrafted, *(Skipped(f.path, f"unchanged since {since}") for f in unchanged)]
+    # the style, the prompt and each file's cut are those of the whole change, the unchanged files
+    # too: a changed file's chunks have the keys a full review gives them
     applied = apply_style(style, selected, parsed, diff.pr, options.context, style_sources)
     rules_tokens = applied.rules_tokens
     system_prompt = templates.system_prompt(applied.text, diff.pr)
     system_tokens = estimate_tokens(system_prompt) + TEMPLATE_OVERHEAD
-    budget = max(64, options.context - system_tokens - rules_tokens - options.max_tokens - TEMPLATE_OVERHEAD)
-    chunks = make_chunks(files, budget=budget, target=options.chunk_tokens)
-    window_budget = min(options.file_context, budget - WINDOW_OVERHEAD)
-    windows = file_windows(chunks, window_budget) if options.file_context > 0 else {}
+
+    def room(path: str) -> int:
+        """A file's chunk budget, with its own rules only: how it is cut (its chunks' cache keys)
+        never depends on the other files of the change."""
+        own = estimate_tokens(applied.path_rules(path)) if applied.path_rules is not None else 0
+        return max(64, options.context - system_tokens - own - options.max_tokens - TEMPLATE_OVERHEAD)
+
+    chunks = make_chunks(files, budget=room, target=options.chunk_tokens)
+    windows = file_windows(chunks, lambda path: min(options.file_context, room(path) - WINDOW_OVERHEAD)) \
+        if options.file_context > 0 else {}
 
     drafter = Drafter(
         backend, templates, system_prompt, max_items=options.comments_per_chunk,
@@ -195,10 +211,16 @@ def run_review(
         planned_seconds=timing.plan.seconds if timing else None,
         budget=options.budget or None,
         not_reviewed=len(timing.not_started) if timing else 0,
+        unchanged=len(unchanged),
     )
+    incomplete = {r.chunk.path for r in results if r.failed}
+    if timing:
+        incomplete |= {c.path for c in (*timing.not_started, *timing.unverified)}
+    done = {r.chunk.path for r in results} - incomplete
+    reviewed_keys = tuple(sorted({keys[p] for p in done} | {keys[f.path] for f in unchanged}))
     reviewed = tuple(dict.fromkeys(r.chunk.path for r in results))
     summary = summarize(templates, reviewed, comments, notes, failed, skipped, stats, applied.pr_checks,
-                        left_out, options.min_severity)
+                        left_out, options.min_severity, since)
     return Review(
         comments=tuple(comments),
         summary=summary,
@@ -213,7 +235,19 @@ def run_review(
         style_sources=applied.sources,
         pr_checks=applied.pr_checks,
         left_out=left_out,
+        reviewed_keys=reviewed_keys,
     )
+
+
+def unchanged_since(previous: Previous | None, diff: DiffInput, model_name: str) -> str:
+    """The head (12 characters) whose review the unchanged files keep, or "" when none applies:
+    no earlier review, one by another model, or one of this same head (a re-run of a head is a
+    review of it: the result cache answers what it can)."""
+    if previous is None or diff.pr is None or previous.model != model_tag(model_name):
+        return ""
+    if previous.head_sha.lower() == diff.pr.head_sha.lower():
+        return ""
+    return previous.head_sha[:12]
 
 
 class _Timing:

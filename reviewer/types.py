@@ -132,6 +132,7 @@ class Stats:
     planned_seconds: float | None = None  # the estimate before the model started (reviewer/budget.py)
     budget: float | None = None  # the budget it ran under, seconds
     not_reviewed: int = 0  # chunks the budget did not let start
+    unchanged: int = 0  # files not reviewed again: unchanged since the last review of the PR
 
 
 @dataclass(frozen=True)
@@ -179,6 +180,17 @@ class PRCheck:
 
 
 @dataclass(frozen=True)
+class Previous:
+    """What an earlier review of the same pull request recorded (its summary's hidden state):
+    the head it reviewed, its model (``cache.model_tag``) and the content keys
+    (``cache.file_key``) of the files it reviewed in full."""
+
+    head_sha: str
+    model: str
+    files: frozenset[str]
+
+
+@dataclass(frozen=True)
 class Review:
     comments: tuple[Comment, ...]
     summary: str
@@ -193,3 +205,6 @@ class Review:
     style_sources: tuple[str, ...] = field(default=())
     pr_checks: tuple[PRCheck, ...] = ()
     left_out: tuple[Comment | Note, ...] = ()  # findings below min_severity: not in the review
+    # content keys (cache.file_key) of the files reviewed in full, and of those unchanged since a
+    # previous review: what a posted summary records for the next run (``Previous``)
+    reviewed_keys: tuple[str, ...] = ()

@@ -23,8 +23,13 @@ from .style import DirectoryRoot, GitRefRoot, StyleRoot
 def make_cache(settings: Settings) -> ResultCache | None:
     if not settings.cache:
         return None
-    root = Path(settings.cache_dir) if settings.cache_dir else cache_dir()
-    return ResultCache(root / "results.sqlite3")
+    if settings.result_cache:  # its own place (the Action's: a path that actions/cache keeps)
+        return ResultCache(Path(settings.result_cache).expanduser())
+    return ResultCache(cache_root(settings) / "results.sqlite3")
+
+
+def cache_root(settings: Settings) -> Path:
+    return Path(settings.cache_dir) if settings.cache_dir else cache_dir()
 
 
 def make_templates(settings: Settings) -> Templates:
@@ -80,7 +85,9 @@ def llama_backend(settings: Settings, cache: ResultCache | None, verbose: bool, 
             identity = spec.sha256 if spec is not None else None
         if identity is None and cache is not None:
             identity = cache.file_sha256(path)
-        kv_dir = str(cache.path.parent / "kv") if cache is not None else None  # warm starts beside the results
+        # warm starts beside the results; with a result cache of its own (the Action's, which
+        # actions/cache keeps), still under the cache directory: they are too big to upload
+        kv_dir = str(cache_root(settings) / "kv") if cache is not None else None
         return LlamaBackend(path, options_from(LlamaOptions, settings, verbose=verbose, kv_dir=kv_dir), identity=identity)
 
     spec = lookup(settings.model)

@@ -57,7 +57,9 @@ def test_post_then_rerun_adds_nothing(gh, echo, tmp_path):
     assert re.search(r"posted a COMMENT review on octo/demo#7: 4 inline comments: http://\S+pullrequestreview", result.stderr)
     assert "summary comment created" in result.stderr
     writes = len(gh.writes)
-    assert writes == 2 and len(gh.requests) == 9  # 3 to fetch, 4 to read the PR's state, 2 writes
+    # 3 to fetch, 2 to read the last summary's state (only what changed since), 4 to read the PR's
+    # state before posting, 2 writes
+    assert writes == 2 and len(gh.requests) == 11
 
     again = run(gh, "--post")
     assert again.exit_code == 0, again.stderr

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..app import POST_MODES, post_check, post_review, review_source
+from ..app import POST_MODES, post_check, post_review, previous_review, review_source
 from ..config import load_settings
 from ..errors import EXIT_FINDINGS, ConfigError, GitHubError, InputError
 from ..github.action import ActionEnv, Decision, decide, decide_pull, load_event, parse_bool, settings_flags
@@ -129,10 +129,12 @@ def action_cmd(verbose):
     notice(decision.notice)
 
     style_root = None if head_checkout else make_style_root(settings, env.workspace)  # the base checkout's rules
+    posting = post and not decision.read_only
+    previous = lambda: previous_review(request, settings, mode if posting else None)  # noqa: E731
     progress = make_progress()
     try:
         reviewed = review_source(request.source(), settings, verbose=verbose, style_base=env.workspace,
-                                 style_root=style_root, observer=progress)
+                                 style_root=style_root, observer=progress, previous=previous)
     finally:
         if progress:
             progress.close()

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from .. import hosts
-from ..app import POST_MODES, post_check, post_review, review_source
+from ..app import POST_MODES, post_check, post_review, previous_review, review_source
 from ..config import DEFAULTS
 from ..errors import EXIT_FINDINGS, InputError
 from ..formats import render
@@ -74,9 +74,11 @@ def review(target, diff, git, fmt, output, fail_on, post_mode, github_url, gitla
     else:
         source = make_local_source(diff, git, Path.cwd())
         style_root = make_style_root(settings, Path.cwd(), git_range=git)
+    previous = (lambda: previous_review(request, settings, post_mode)) if host is not None else None
     progress = make_progress()
     try:
-        reviewed = review_source(source, settings, verbose=verbose, style_root=style_root, observer=progress)
+        reviewed = review_source(source, settings, verbose=verbose, style_root=style_root, observer=progress,
+                                 previous=previous)
     finally:
         if progress:
             progress.close()

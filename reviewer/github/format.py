@@ -12,13 +12,19 @@ import hashlib
 import re
 from collections.abc import Sequence
 
+from ..cache import model_tag
 from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting
-from ..types import SEVERITY_RANK, Comment, PullRequest, Review
+from ..types import SEVERITY_RANK, Comment, Previous, PullRequest, Review
 from ..sinks.report import line_url, where
 
 FP_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX) + r"fp=([0-9a-f]{16}) -->")
 SUMMARY_MARKER = f"<!-- {MARKER_PREFIX}summary -->"
 REVIEW_TAG = f"<!-- {MARKER_PREFIX}review"  # the review body's marker: REVIEW_TAG run=<id> -->
+# the summary's hidden state: the head reviewed, the model, the content keys of the files reviewed
+# in full (github/previous.py reads it back: a re-run reviews only what changed since)
+STATE_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX)
+                      + r"state head=([0-9a-f]{40}|[0-9a-f]{64}) model=([0-9a-f]{12}) files=((?:[0-9a-f]{16})*) -->")
+MAX_STATE_FILES = 2000  # 32 KB of keys at most; a file left out is only reviewed again
 MAX_BODY = 65536  # GitHub's limit on a comment or review body
 BODY_BUDGET = 60000  # what the review body's findings may take, leaving room for the rest
 
@@ -117,9 +123,23 @@ def review_body(run: str, head_sha: str, model: str, inline: int, known: int,
     return "\n".join(out)
 
 
+def state_marker(review: Review, head_sha: str) -> str:
+    keys = "".join(k for k in review.reviewed_keys[:MAX_STATE_FILES] if re.fullmatch(r"[0-9a-f]{16}", k))
+    return f"<!-- {MARKER_PREFIX}state head={head_sha.lower()} model={model_tag(review.model)} files={keys} -->"
+
+
+def parse_state(text: str) -> Previous | None:
+    m = STATE_RE.search(text or "")
+    if m is None:
+        return None
+    keys = m.group(3)
+    return Previous(m.group(1), m.group(2), frozenset(keys[i:i + 16] for i in range(0, len(keys), 16)))
+
+
 def summary_body(review: Review, head_sha: str) -> str:
-    """The one summary comment, edited in place on every run: the latest head's summary."""
-    lines = [SUMMARY_MARKER, "### reviewer", "", safe(review.summary, limit=40000)]
+    """The one summary comment, edited in place on every run: the latest head's summary, and
+    (hidden, first, so that no cut loses it) the state the next run starts from."""
+    lines = [SUMMARY_MARKER, state_marker(review, head_sha), "### reviewer", "", safe(review.summary, limit=40000)]
     if review.skipped:
         lines += ["", "Skipped:"]
         lines += [f"- {code_span(s.path)}: {safe(s.reason, 300)}" for s in review.skipped[:100]]

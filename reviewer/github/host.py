@@ -15,7 +15,9 @@ from ..style.learn import Fetched
 from ..wiring import make_style_root
 from .checks import GitHubCheckSink
 from .client import GitHubClient, Token, discover_token
+from ..types import Previous
 from .learn import check_names, fetch_review_comments
+from .previous import read_previous
 from .ref import FORMS, PRRef, api_base_url, match_pr_ref, web_host
 from .sink import GitHubReviewSink
 from .source import PullRequestSource
@@ -36,6 +38,10 @@ class PullRequestTarget:
     def style_root(self, settings: Settings, cwd: Path) -> StyleRoot | None:
         """The checkout's rules, when the checkout is one of the PR's repository."""
         return make_style_root(settings, cwd, pr_repo=self.ref.full_name)
+
+    def previous(self) -> Previous | None:
+        """The state the tool's last summary on this pull request records (github/previous.py)."""
+        return read_previous(self.client, self.ref.full_name, self.ref.number)
 
     def check_sink(self, settings: Settings, diff_text: str) -> GitHubCheckSink:
         """``--post check``: one check run with annotations on the head commit."""
