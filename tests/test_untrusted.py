@@ -168,7 +168,8 @@ def injection(tmp_path, monkeypatch):
         yield fake
 
 
-TOOL_MARKERS = re.compile(r"<!-- reviewer:(?:fp=[0-9a-f]{16}|summary|review run=[0-9a-f]+) -->")
+TOOL_MARKERS = re.compile(r"<!-- reviewer:(?:fp=[0-9a-f]{16}|summary|review run=[0-9a-f]+|"
+                          r"state head=[0-9a-f]{40} model=[0-9a-f]{12} files=(?:[0-9a-f]{16})*) -->")
 # the tool's own code blocks (a ```suggestion, or the same code shown in a review body): code,
 # where GitHub pings nobody, with a fence longer than any backtick run inside
 FENCED = re.compile(r"^ {0,3}(`{3,})[^`\n]*\n.*?^ {0,3}\1[ \t]*$", re.S | re.M)
