@@ -33,6 +33,10 @@ class Rates:
     flagged: float = 0.5  # share of drafted chunks with findings (the passes after the draft run on those)
     pass_prefill: float = 600.0  # prompt tokens the passes evaluate for a chunk with findings
     pass_output: float = 40.0  # tokens they generate for it
+    # wall-clock seconds per second the rates account for: what the calls' token counts do not
+    # show (grammar set-up, KV states saved, the passes' own work)
+    overhead: float = 1.0
+    load: float = 0.0  # seconds the model takes to load (added while it is not loaded)
     samples: int = 0  # drafts measured so far (0: nothing yet, the defaults)
 
     @property
@@ -40,6 +44,9 @@ class Rates:
         return self.samples > 0
 
     def seconds(self, prefill_tokens: float, output_tokens: float) -> float:
+        return self.overhead * self.token_seconds(prefill_tokens, output_tokens)
+
+    def token_seconds(self, prefill_tokens: float, output_tokens: float) -> float:
         return prefill_tokens / self.prefill + output_tokens / self.decode
 
     def draft_seconds(self, new_tokens: int) -> float:
@@ -66,7 +73,7 @@ class Rates:
             if isinstance(value, (int, float)) and not isinstance(value, bool) and value >= 0:
                 out[f.name] = int(value) if f.name == "samples" else float(value)
         rates = cls(**out)
-        if rates.prefill <= 0 or rates.decode <= 0 or rates.prefill_ratio <= 0:
+        if rates.prefill <= 0 or rates.decode <= 0 or rates.prefill_ratio <= 0 or rates.overhead <= 0:
             return cls()
         return rates
 
@@ -103,16 +110,20 @@ class Plan:
     budget: float | None = None
     per_chunk: tuple[float, ...] = ()  # each chunk's expected seconds (0: cached)
     tokens: tuple[int, ...] = ()  # each chunk's estimated new prompt tokens (``new_tokens``)
+    load: float = 0.0  # the model's load, when it is still to come
 
 
-def make_plan(tokens: Sequence[int], cached: Sequence[bool], rates: Rates, budget: float | None = None) -> Plan:
+def make_plan(tokens: Sequence[int], cached: Sequence[bool], rates: Rates, budget: float | None = None,
+              loaded: bool = True) -> Plan:
+    """``loaded``: whether the model is loaded already (else its remembered load time is added)."""
     drafted = [t for t, hit in zip(tokens, cached) if not hit]
+    load = rates.load if drafted and not loaded else 0.0
     passes = rates.flagged * len(drafted)
     prefill = sum(t * rates.prefill_ratio for t in drafted) + passes * rates.pass_prefill
     output = len(drafted) * rates.draft_output + passes * rates.pass_output
     per_chunk = tuple(0.0 if hit else rates.chunk_seconds(t) for t, hit in zip(tokens, cached))
     return Plan(len(drafted), len(cached) - len(drafted), round(prefill), round(output),
-                round(sum(per_chunk), 1), rates, budget, per_chunk, tuple(tokens))
+                round(load + sum(per_chunk), 1), rates, budget, per_chunk, tuple(tokens), load)
 
 
 @dataclass(frozen=True)
@@ -123,6 +134,7 @@ class Speed:
     prompt_tokens: int
     eval_seconds: float
     eval_tokens: int
+    load_seconds: float = 0.0
 
 
 def read_speed(backend: Any) -> Speed | None:
@@ -133,7 +145,7 @@ def read_speed(backend: Any) -> Speed | None:
     try:
         t = timings()
         return Speed(float(t.prompt_eval_seconds), int(t.prompt_eval_tokens), float(t.eval_seconds),
-                     int(t.eval_tokens))
+                     int(t.eval_tokens), float(getattr(t, "load_seconds", 0.0) or 0.0))
     except Exception:  # noqa: BLE001 - a backend without these counters: fit from the calls instead
         return None
 
@@ -150,6 +162,7 @@ class Meter:
         self.flagged = 0
         self.pass_calls: list[Completion] = []
         self.pass_chunks = 0
+        self.wall = 0.0  # seconds the drafted chunks took, their passes and any load included
 
     def draft(self, new_tokens: int, completions: Sequence[Completion], found: bool) -> None:
         self.estimated += new_tokens
@@ -160,6 +173,10 @@ class Meter:
     def passes(self, completions: Sequence[Completion]) -> None:
         self.pass_calls += completions
         self.pass_chunks += 1
+
+    def took(self, seconds: float) -> None:
+        """The wall-clock time of one drafted chunk, its passes included."""
+        self.wall += seconds
 
     def current(self, speed: Speed | None = None) -> Rates:
         """The remembered rates with this run's measurements weighed in."""
@@ -178,10 +195,25 @@ class Meter:
         if self.pass_chunks:
             run["pass_prefill"] = sum(c.prompt_tokens_evaluated for c in self.pass_calls) / self.pass_chunks
             run["pass_output"] = sum(c.completion_tokens for c in self.pass_calls) / self.pass_chunks
+        load = self._load(speed)
+        if load:
+            run["load"] = load
+        if self.wall > 0 and prefill and decode:
+            spent = [*self.drafts, *self.pass_calls]
+            accounted = sum(c.prompt_tokens_evaluated for c in spent) / prefill \
+                + sum(c.completion_tokens for c in spent) / decode
+            if accounted > 0:
+                run["overhead"] = max(1.0, (self.wall - load) / accounted)
         weight = min(old.samples, HISTORY_WEIGHT)
         mixed = {name: (getattr(old, name) * weight + value * self.drafted) / (weight + self.drafted)
                  for name, value in run.items()}
         return replace(old, **mixed, samples=old.samples + self.drafted)
+
+    def _load(self, speed: Speed | None) -> float:
+        """Seconds this run spent loading the model (the backend's counter), else 0."""
+        if speed is None or self.start_speed is None:
+            return 0.0
+        return max(0.0, speed.load_seconds - self.start_speed.load_seconds)
 
     def _speeds(self, speed: Speed | None) -> tuple[float | None, float | None]:
         """Prefill and decode tokens per second: from the backend's counters when it has them,
@@ -216,25 +248,25 @@ class Meter:
 class Gate:
     """Whether the next call may start: never once ``seconds`` have gone by since ``started``,
     nor, once the rates are measured (before, or in this run), when it is expected to end past
-    them. Without measured rates, only the time gone by counts."""
+    them (a smaller one after it may still fit). Without measured rates, only the time gone by
+    counts."""
 
     def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic,
                  started: float | None = None):
         self.seconds = seconds or None
         self.clock = clock
         self.started = clock() if started is None else started
-        self.stopped = False  # a call was refused: the budget was reached
+        self.stopped = False  # the time is up: nothing starts any more
+        self.refused = 0  # calls refused
 
     def spent(self) -> float:
         return self.clock() - self.started
 
     def allows(self, expected: float, measured: bool) -> bool:
-        """Once refused, always refused: what is left is a suffix of the review order."""
         if self.seconds is None:
             return True
-        if self.stopped:
-            return False
         spent = self.spent()
-        ok = spent < self.seconds and (not measured or spent + expected <= self.seconds)
-        self.stopped |= not ok
+        self.stopped |= spent >= self.seconds
+        ok = not self.stopped and (not measured or spent + expected <= self.seconds)
+        self.refused += not ok
         return ok

@@ -263,8 +263,11 @@ class _Timing:
         remembered = Rates.from_dict(self.store.rates(self.key)) if self.store is not None else Rates()
         self.tokens = new_tokens([None if hit else _prompt_text(drafter.messages(c))
                                   for c, hit in zip(chunks, self.hits)])
-        self.plan: Plan = make_plan(self.tokens, self.hits, remembered, gate.seconds)
-        self.meter = Meter(remembered, read_speed(backend) if self.plan.chunks else None)
+        drafting = not all(self.hits)
+        speed = read_speed(backend) if drafting else None
+        loaded = speed is None or speed.load_seconds > 0  # a backend without the counter: nothing to add
+        self.plan: Plan = make_plan(self.tokens, self.hits, remembered, gate.seconds, loaded=loaded)
+        self.meter = Meter(remembered, speed)
         self.not_started: list[Chunk] = []
         self.unverified: list[Chunk] = []
         self._lock = threading.Lock()
@@ -276,34 +279,41 @@ class _Timing:
         def run(index: int, chunk: Chunk) -> ChunkResult | None:
             hit = self.hits[index]
             with self._lock:
-                rates = self.meter.current()
+                rates = self.meter.current(self._speed())
                 go = hit or self.gate.allows(rates.chunk_seconds(self.tokens[index]), rates.measured)
             if not go:
                 with self._lock:
                     self.not_started.append(chunk)
                 return None
+            began = self.gate.clock()
             result = self.drafter.draft(chunk)
             if result.cached:
                 return after(result)
             found = bool(result.comments)
             with self._lock:
                 self.meter.draft(self.tokens[index], result.completions, found)
-                rates = self.meter.current()
+                rates = self.meter.current(self._speed())
                 verify = not (found and costly) or self.gate.allows(rates.pass_seconds(), rates.measured)
             if not verify:  # no time for the second opinion: what the draft found stays a note
                 with self._lock:
                     self.unverified.append(chunk)
                 for step in free:
                     result = step(result)
+                with self._lock:
+                    self.meter.took(self.gate.clock() - began)
                 return replace(result, comments=tuple(replace(c, severity="note") for c in result.comments))
             drafted = len(result.completions)
             result = after(result)
-            if found:
-                with self._lock:
+            with self._lock:
+                if found:
                     self.meter.passes(result.completions[drafted:])
+                self.meter.took(self.gate.clock() - began)
             return result
 
         return run
+
+    def _speed(self):
+        return read_speed(self.backend) if self.meter.start_speed is not None else None
 
     def remember(self) -> None:
         """This run's measurements, weighed into the rates kept for the next estimate."""

@@ -12,7 +12,7 @@ from fakes.backends import FakeClock, TimedBackend, TimedJudge
 from fakes.diffs import new_file
 
 from reviewer import wiring
-from reviewer.budget import Gate, Meter, Rates, make_plan, new_tokens, rates_key
+from reviewer.budget import Gate, Meter, Rates, Speed, make_plan, new_tokens, rates_key
 from reviewer.cache import ResultCache
 from reviewer.chunk import review_order
 from reviewer.cli import main
@@ -134,6 +134,19 @@ def test_a_fit_tells_prefill_from_decode_and_falls_back_to_a_scale_with_one_call
     assert one.current().flagged == 1
 
 
+def test_what_the_token_counts_do_not_show_is_learnt_as_overhead_and_the_load_apart():
+    meter = Meter(Rates(), Speed(0.0, 0, 0.0, 0, 0.0))  # the model not loaded yet
+    meter.draft(100, [Completion("", 1000, 1000, 100, 0.0)], found=False)
+    meter.took(2 + 10 + 5)  # 2 s to load, 10 s of tokens (1000 at 200/s, 100 at 20/s), 5 s more
+    rates = meter.current(Speed(5.0, 1000, 5.0, 100, 2.0))  # llama.cpp's own counters, and the load
+    assert (rates.prefill, rates.decode, rates.load) == (200, 20, 2)
+    assert rates.overhead == pytest.approx(1.5) and rates.prefill_ratio == 10 and rates.flagged == 0
+    cold = make_plan([100], [False], rates, loaded=False)
+    assert cold.load == 2 and cold.seconds == pytest.approx(2 + 1.5 * (1000 / 200 + 100 / 20))
+    assert make_plan([100], [False], rates).seconds == pytest.approx(15)  # loaded already
+    assert make_plan([100], [True], rates, loaded=False).seconds == 0  # all cached: no load either
+
+
 def test_remembered_rates_weigh_against_a_new_run_and_nonsense_is_ignored():
     old = Rates(prefill=100, decode=10, samples=50)
     meter = Meter(old)
@@ -163,12 +176,33 @@ def test_the_review_stops_at_the_budget_and_reports_the_files_it_left(tmp_path):
     assert "budget" in result.summary and "3 chunks not reviewed" in result.summary
 
 
+def test_a_chunk_too_long_for_the_time_left_is_passed_over_for_a_smaller_one(tmp_path):
+    clock = FakeClock()
+    cache = ResultCache(tmp_path / "results.sqlite3")
+    backend = TimedBackend(clock, prefill=100.0, decode=10.0)
+    review(source_diff(3), backend, clock, cache=cache)  # the speeds, measured on another change
+    diff = new_file("src/big.py", [f"value_{k} = compute({k}) + more_work({k}, 'padding')" for k in range(60)]) \
+        + new_file("src/small.py", ["x = 1"])
+    seen = Seen()
+    review(diff, backend, clock, cache=cache, observer=seen, budget=1e-6)  # the plan only: nothing fits
+    big, small = seen.plan.per_chunk
+    assert big > 2 * small
+    backend.calls.clear()
+    result = review(diff, backend, clock, cache=cache, budget=(big + small) / 2)
+    assert reviewed_paths(backend) == ["src/small.py"]
+    assert [(s.path, s.reason.split(":")[0]) for s in result.skipped] == [("src/big.py", f"budget ({(big + small) / 2:g} s) reached")]
+
+
+def reviewed_paths(backend) -> list[str]:
+    return [next(p for p in ("src/big.py", "src/small.py") if p in call[-1]["content"]) for call in backend.calls]
+
+
 def test_without_measured_rates_only_the_time_gone_by_stops_a_call():
     clock = FakeClock()
     gate = Gate(10.0, clock)
     assert gate.allows(expected=1000, measured=False)  # unknown speed: it starts
     assert gate.allows(expected=9, measured=True) and not gate.allows(expected=11, measured=True)
-    assert not gate.allows(expected=0, measured=True)  # a stop is final
+    assert gate.allows(expected=9, measured=True) and not gate.stopped  # a smaller call may still fit
     gate = Gate(10.0, clock)
     clock.advance(10)
     assert not gate.allows(expected=0, measured=False) and gate.stopped
