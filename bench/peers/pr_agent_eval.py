@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -32,6 +33,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from convert import to_review  # noqa: E402
 from usage_proxy import UsageProxy  # noqa: E402
 
+from reviewer import models  # noqa: E402
+from reviewer.errors import ReviewerError  # noqa: E402
 from reviewer.eval import CaseResult, SetScore, evaluate, summary_table  # noqa: E402
 from reviewer.types import DiffInput, Review  # noqa: E402
 
@@ -152,15 +155,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--set", dest="sets", action="append", type=Path, required=True, help="an eval set (repeatable)")
     ap.add_argument("--limit", type=int, help="only the first N cases of each set")
     ap.add_argument("--out", type=Path, required=True)
-    ap.add_argument("--model", type=Path, required=True, help="the GGUF to serve")
+    ap.add_argument("--model", default="qwen2.5-coder-1.5b", help="the GGUF to serve: a registry name or a path")
     ap.add_argument("--context", type=int, default=8192, help="n_ctx of the server and PR-Agent's custom_model_max_tokens")
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--port", type=int, default=8431)
     ap.add_argument("--timeout", type=int, default=7200, help="seconds one PR-Agent run may take")
     args = ap.parse_args(argv)
+    try:
+        args.model = models.resolve(args.model)[0]
+    except ReviewerError as error:
+        raise SystemExit(f"pr_agent_eval: {error}" + (f" ({error.hint})" if getattr(error, "hint", "") else ""))
     args.out.mkdir(parents=True, exist_ok=True)
     version = subprocess.run([args.pr_agent, "-c", "import importlib.metadata as m; print(m.version('pr-agent'))"],
                              check=True, capture_output=True, text=True).stdout.strip()
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # a stopped run still stops its server
     server, url = start_server(args.model, args.context, args.threads, args.port, args.out / "server.log")
     scores: list[SetScore] = []
     sets: list[dict] = []

@@ -4,8 +4,9 @@
 #
 #   bench/peers/run_pr_agent.sh --set ../shared/fixtures/quality-quixbugs --limit 3 --out out/peers
 #
-# Options: --set DIR (repeatable), --limit N, --out DIR (default out/peers), --model GGUF (default:
-# the registry's qwen2.5-coder-1.5b), --context N (8192), --threads N (all cores), --port N, --timeout S.
+# Options: --set DIR (repeatable), --limit N, --out DIR (default out/peers), --model NAME|PATH (a
+# registry name or a GGUF; default qwen2.5-coder-1.5b), --context N (8192), --threads N (all
+# cores), --port N, --timeout S (one PR-Agent run; 7200).
 # Environment: PY312 (a Python >= 3.12 for PR-Agent), PEERS_HOME (where its venv lives,
 # default ~/.cache/reviewer-peers), REVIEWER_PYTHON (default .venv/bin/python of this checkout);
 # CONFIG__*/PR_REVIEWER__* variables reach PR-Agent as its own settings.
@@ -48,13 +49,9 @@ fi
 "$REVIEWER_PYTHON" -c "import reviewer, llama_cpp.server.app" 2>/dev/null \
     || missing "reviewer's Python with llama_cpp.server at $REVIEWER_PYTHON ('make install' makes it; or set REVIEWER_PYTHON)"
 
-# 4. the model: the default is the registry's qwen2.5-coder-1.5b, assembled and verified by reviewer
+# 4. the model (--model NAME|PATH, default the registry's qwen2.5-coder-1.5b) is resolved and
+#    verified by reviewer itself, in pr_agent_eval.py
 args=("$@")
-if [[ " $* " != *" --model "* ]]; then
-    MODEL="$(PYTHONPATH="$ROOT" "$REVIEWER_PYTHON" -c 'from reviewer.cli import main; main()' models path qwen2.5-coder-1.5b 2>/dev/null)" \
-        || missing "the default model ('make install-model', or pass --model PATH.gguf)"
-    args+=(--model "$MODEL")
-fi
 [[ " $* " == *" --out "* ]] || args+=(--out "$ROOT/out/peers")
 [[ " $* " == *" --set "* ]] || missing "--set DIR (an eval set, e.g. ../shared/fixtures/quality-quixbugs)"
 
