@@ -161,3 +161,63 @@ def test_usage_is_read_from_a_stream_too():
 def test_the_proxy_refuses_an_upstream_off_this_machine():
     with pytest.raises(ValueError, match="loopback"):
         usage_proxy.UsageProxy("http://example.com:8000")
+
+
+# -- the driver end to end: the real llama_cpp.server on SmolLM2, the proxy, reviewer.eval; in
+#    place of PR-Agent (a Python >= 3.12 venv the suite does not make) a stand-in for its CLI
+#    that asks the server once and writes a structured review as `--json-output` does
+STAND_IN = '''#!{python}
+import json, os, sys, urllib.request
+if sys.argv[1] == "-c":
+    print("0.49.0" if "version" in sys.argv[2] else os.getcwd())
+    raise SystemExit(0)
+args = sys.argv[sys.argv.index("pr_agent.cli") + 1:]
+diff = open(args[args.index("--diff-file") + 1]).read()
+body = {{"model": os.environ["CONFIG__MODEL"].removeprefix("openai/"), "max_tokens": 4,
+        "temperature": float(os.environ["CONFIG__TEMPERATURE"]),
+        "messages": [{{"role": "user", "content": diff}}]}}
+request = urllib.request.Request(os.environ["OPENAI__API_BASE"] + "/chat/completions", data=json.dumps(body).encode(),
+                                 headers={{"Content-Type": "application/json"}})
+urllib.request.urlopen(request, timeout=300).read()
+added = [l for l in diff.splitlines() if l.startswith("+") and not l.startswith("+++")]
+issues = [{{"relevant_file": "algo/mean.py", "issue_header": "Possible Bug", "issue_content": "`" + added[0][1:].strip() + "`",
+           "start_line": "", "end_line": ""}}] if "len(xs) - 1" in diff else []
+if "bucketsort" in diff:
+    raise SystemExit(1)  # a run that writes nothing: a parse failure
+review = {{"review": {{"key_issues_to_review": issues, "security_concerns": "No"}}, "usage": {{}}}}
+open(args[args.index("--json-output") + 1], "w").write(json.dumps(review))
+open(args[args.index("--output") + 1], "w").write("## PR Reviewer Guide")
+'''
+
+
+@pytest.mark.model
+def test_the_driver_scores_a_set_end_to_end(tmp_path, smollm2_path):
+    pytest.importorskip("llama_cpp.server", reason="llama-cpp-python[server] is not installed")
+    import socket
+
+    from fakes.cases import write_quality_set
+
+    stand_in = tmp_path / "pr-agent-python"
+    stand_in.write_text(STAND_IN.format(python=sys.executable))
+    stand_in.chmod(0o755)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    driver = _load("pr_agent_eval")
+    out = tmp_path / "out"
+    assert driver.main(["--pr-agent", str(stand_in), "--set", str(write_quality_set(tmp_path / "quality")),
+                        "--out", str(out), "--model", str(smollm2_path), "--context", "2048", "--threads", "1",
+                        "--port", str(port), "--timeout", "600"]) == 0
+    results = json.loads((out / "results.json").read_text())
+    assert results["version"] == "0.49.0" and results["settings"]["CONFIG__TEMPERATURE"] == "0"
+    (quality,) = results["sets"]
+    cases = {c["name"]: c for c in quality["cases"]}
+    assert cases["mean"]["caught"] and not cases["mean"]["alarm"]  # the issue quotes the changed line
+    assert not cases["bucketsort"]["caught"] and cases["bucketsort"]["failed_chunks"] == 2
+    runs = [r for c in quality["cases"] for r in c["runs"]]
+    assert [r["parsed"] for r in runs] == [False, False, True, True]  # bucketsort sorts first
+    assert all(r["calls"] == 1 and r["prompt_tokens"] > 0 and 0 < r["completion_tokens"] <= 4 for r in runs)
+    assert (out / "runs" / "quality" / "mean" / "bug" / "review.json").is_file()
+    table = (out / "table.md").read_text()
+    assert "| quality | SmolLM2-135M-Instruct.Q4_1.gguf | PR-Agent 0.49.0 | 2 | 0.50 | 0.00 |" in table
+    assert "| quality | 2 | 4 | 2 / 0 | 4 |" in table
