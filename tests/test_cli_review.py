@@ -25,6 +25,7 @@ def test_review_real_diff_json_with_click_runner_then_cached(smollm2_path, tmp_p
     diff = own_diff_file(tmp_path, "python-change")
     for k, v in FAST.items():
         monkeypatch.setenv(k, v)
+    monkeypatch.setenv("REVIEWER_SCOPE", "all")  # every file drafted: several chunks share one system prompt
     out = tmp_path / "review.json"
     runner = CliRunner()
     result = runner.invoke(main, ["review", "--diff", str(diff), "--model", str(smollm2_path), "--format", "json", "-o", str(out)])
