@@ -19,10 +19,9 @@ import sys
 from pathlib import Path
 
 from reviewer.calibrate.card import intervals
-from reviewer.calibrate.run import MemoryCache, options_at, score_case
+from reviewer.calibrate.run import MemoryCache, reviewer_at, score_case
 from reviewer.config import load_settings
 from reviewer.eval import load_cases
-from reviewer.pipeline import run_review
 from reviewer.style import load_style
 from reviewer.wiring import make_backend, make_cache, make_templates, review_options
 
@@ -40,10 +39,7 @@ def main() -> None:
     backend, label = make_backend(settings, disk, False)
     options = review_options(settings)
 
-    def review_at(backend_, cache_, threshold):
-        opts = options_at(options, threshold)
-        return lambda diff: run_review(diff, backend=backend_, templates=templates, style=style, options=opts,
-                                       cache=cache_, model_name=label)
+    review_at = reviewer_at(options, templates, style, label)
 
     steps = {}
     try:

@@ -210,8 +210,8 @@ class LlamaBackend:
                 tokens = self._chat_tokens(llm, messages)
             except ModelError:
                 return key
-        here = _common_prefix(llm._input_ids, tokens)
-        saved = _common_prefix(state.tokens, tokens)
+        here = kvstate.common_prefix(llm._input_ids, tokens)
+        saved = kvstate.common_prefix(state.tokens, tokens)
         if saved > here + 16 and not kvstate.restore(llm, state):
             llm.reset()
         return key
@@ -244,7 +244,7 @@ class LlamaBackend:
             marked = self._chat_tokens(llm, [messages[0], {"role": "user", "content": "\u2063"}])
         except ModelError:
             return 0
-        prefix = tokens[: min(_common_prefix(tokens, marked), len(tokens) - 1)]
+        prefix = tokens[: min(kvstate.common_prefix(tokens, marked), len(tokens) - 1)]
         if len(prefix) < self.WARM_MIN_TOKENS or len(prefix) >= llm.n_ctx():
             return 0
         store = self._kv_store(llm)
@@ -446,15 +446,6 @@ def _prefix_text(template: str | None, system: Message) -> str | None:
         return None
     cut = text.find(marker)
     return text[:cut] if cut > 0 else None
-
-
-def _common_prefix(a: Any, b: list[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _default_threads() -> int:

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from ..eval import Case, evaluate_case
-from ..pipeline import ReviewOptions
+from ..pipeline import ReviewOptions, run_review
 from ..types import DiffInput, Review
 
 ABOVE_ALL = 2.0  # a threshold above every probability: every verdict keeps its finding
@@ -178,6 +178,15 @@ def score_case(case: Case, time_of: int, backend, cache, review_at: Reviewer, th
 
 def options_at(options: ReviewOptions, threshold: float) -> ReviewOptions:
     return replace(options, verify_threshold=threshold)
+
+
+def reviewer_at(options: ReviewOptions, templates, style, model_name: str) -> Reviewer:
+    """(backend, cache, threshold) -> a function that reviews one diff with those options."""
+    def review_at(backend, cache, threshold):
+        opts = options_at(options, threshold)
+        return lambda diff: run_review(diff, backend=backend, templates=templates, style=style, options=opts,
+                                       cache=cache, model_name=model_name)
+    return review_at
 
 
 @dataclass(frozen=True)

@@ -16,13 +16,12 @@ from ..calibrate.config_write import config_target, write_threshold
 from ..calibrate.git import Git
 from ..calibrate.mine import Limits, mine, write_cases
 from ..calibrate.render import card_json, card_markdown, mining_lines, mining_markdown
-from ..calibrate.run import History, MemoryCache, estimate, options_at, review_cases
+from ..calibrate.run import History, MemoryCache, estimate, review_cases, reviewer_at
 from ..config import load_settings
 from ..config import parse_duration as config_duration
 from ..errors import InputError
 from ..eval import load_cases
 from ..models import cache_dir
-from ..pipeline import run_review
 from ..sinks.report import write_report
 from ..style import load_style
 from .common import guarded, setup_logging
@@ -142,10 +141,7 @@ def calibrate_cmd(repo_path, since, limit, paths, max_files, max_lines, cases_di
     backend, model_label = make_backend(settings, disk_cache, verbose)
     options = review_options(settings)
 
-    def review_at(backend_, cache_, threshold):
-        opts = options_at(options, threshold)
-        return lambda diff: run_review(diff, backend=backend_, templates=templates, style=style, options=opts,
-                                       cache=cache_, model_name=model_label)
+    review_at = reviewer_at(options, templates, style, model_label)
 
     times = {c.name: c.time for c in mining.cases}
     by_name = {c.name: c for c in load_cases(folder) if c.name in times}
