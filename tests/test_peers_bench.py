@@ -152,6 +152,18 @@ def test_the_proxy_passes_requests_through_and_keeps_the_servers_usage():
         assert proxy.take() == []
 
 
+def test_the_proxy_caps_what_a_completion_may_decode():
+    with FakeOpenAI() as server, usage_proxy.UsageProxy(server.url, max_tokens=768) as proxy:
+        for extra in ({}, {"max_tokens": 4096}, {"max_completion_tokens": 5000}, {"max_tokens": 100}):
+            body = json.dumps({"model": "m", "messages": [{"role": "user", "content": "hi"}], **extra}).encode()
+            request = urllib.request.Request(proxy.url + "/v1/chat/completions", data=body,
+                                             headers={"Content-Type": "application/json"})
+            urllib.request.urlopen(request, timeout=30).read()
+        sent = [(r.get("max_tokens"), "max_completion_tokens" in r) for r in server.requests]
+        assert sent == [(768, False), (768, False), (768, False), (100, False)]
+        assert [r["capped"] for r in proxy.take()] == [True, True, True, False]
+
+
 def test_usage_is_read_from_a_stream_too():
     stream = b'data: {"choices": []}\n\ndata: {"choices": [], "usage": {"prompt_tokens": 7}}\n\ndata: [DONE]\n\n'
     assert usage_proxy.usage_of(stream) == {"prompt_tokens": 7}

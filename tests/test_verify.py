@@ -117,3 +117,53 @@ def test_the_judge_gets_the_language_s_checklist_unless_turned_off(guidance, tmp
                options=ReviewOptions(context=4096, explain="off", judge_fix=False, verify=True, verify_guidance=not guidance))
     assert len(other.systems) == 2  # the verdict with the other setting is not taken from the cache
     assert Templates().guidance("no-such-language") == "" and Templates().guidance("../x") == ""
+
+
+class Confident(Judging):
+    """A judge sure of itself: the version with ``correct_line`` gets 0.995 wherever it stands."""
+
+    def choose(self, messages, options):
+        prompt = messages[-1]["content"]
+        self.judged.append(prompt)
+        a = prompt.split("Version A:")[1].split("Version B:")[0]
+        p_a = 0.995 if self.correct_line in a else 0.005
+        return Choice({"A": p_a, "B": 1 - p_a}, prompt_tokens=50, prompt_tokens_evaluated=10)
+
+
+def test_a_verdict_settled_by_its_first_vote_asks_no_second(tmp_path):
+    # new version preferred 0.995 in the first order: whatever the second says, the mean is at
+    # least 0.4975 >= 0.49, so the finding is a note either way; the second pass is not asked
+    cache = ResultCache(tmp_path / "c.sqlite3")
+    backend = Confident([FINDING], correct_line="return total / (len(xs) - 1)")
+    r = review(backend, cache)
+    assert [c.severity for c in r.comments] == ["note"] and len(backend.judged) == 1
+    assert r.stats.model_calls == 2  # the draft and one verdict pass
+    # the cache keeps it as settled early; a threshold it does not settle asks both passes again
+    again = Confident([], correct_line="return total / (len(xs) - 1)")
+    run_review(DiffInput(diff_at(0), "t"), backend=again, templates=Templates(), style="",
+               options=ReviewOptions(context=4096, explain="off", judge_fix=False, min_severity="note",
+                                     verify_threshold=0.9), cache=cache)
+    assert len(again.judged) == 2
+    # at the default threshold, the full verdict now cached answers with no model call
+    third = Confident([], correct_line="return total / (len(xs) - 1)")
+    assert review(third, cache).comments[0].severity == "note" and third.judged == []
+
+
+def test_a_verdict_against_the_change_asks_both_orders():
+    # the old version preferred: the first vote (0.005 for the new) cannot settle "note", and a
+    # finding stands only on the mean of both orders
+    backend = Confident([FINDING], correct_line="return total / len(xs)")
+    r = review(backend)
+    assert [c.severity for c in r.comments] == ["error"] and len(backend.judged) == 2
+
+
+@pytest.mark.parametrize("votes,n,expected", [
+    ([0.99], 2, (0.495, 0.995)),  # >= 0.49 at both ends: settled
+    ([0.97], 2, None),            # 0.485 .. 0.985 straddles 0.49
+    ([0.2, 0.9], 2, (0.55, 0.55)),
+])
+def test_settled_gives_the_range_only_when_the_decision_is_the_same_across_it(votes, n, expected):
+    from reviewer.passes.judge import settled
+
+    got = settled(votes, n, lambda p: p < 0.49)
+    assert got == (pytest.approx(expected) if expected else None)

@@ -34,6 +34,7 @@ from convert import to_review  # noqa: E402
 from usage_proxy import UsageProxy  # noqa: E402
 
 from reviewer import models  # noqa: E402
+from reviewer.config import DEFAULTS  # noqa: E402
 from reviewer.errors import ReviewerError  # noqa: E402
 from reviewer.eval import CaseResult, SetScore, evaluate, summary_table  # noqa: E402
 from reviewer.types import DiffInput, Review  # noqa: E402
@@ -122,6 +123,7 @@ class PRAgentReviewer:
             "calls": len(calls), "http_errors": sum(c["status"] >= 400 for c in calls),
             "prompt_tokens": sum(int(c["usage"].get("prompt_tokens") or 0) for c in calls),
             "completion_tokens": sum(int(c["usage"].get("completion_tokens") or 0) for c in calls),
+            "cut_by_cap": sum(c.get("finish") == "length" for c in calls),
             "pr_agent_usage": (data or {}).get("usage", {}),
         })
         return converted.review
@@ -160,6 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--port", type=int, default=8431)
     ap.add_argument("--timeout", type=int, default=7200, help="seconds one PR-Agent run may take")
+    ap.add_argument("--max-tokens", type=int, default=DEFAULTS.max_tokens,
+                    help="tokens one completion may decode (the proxy's cap; reviewer's own drafts' "
+                         "max_tokens by default; PR-Agent raises its own cap to at least 4096); 0: none")
     args = ap.parse_args(argv)
     try:
         args.model = models.resolve(args.model)[0]
@@ -173,9 +178,10 @@ def main(argv: list[str] | None = None) -> int:
     scores: list[SetScore] = []
     sets: list[dict] = []
     try:
-        with UsageProxy(url) as proxy, tempfile.TemporaryDirectory(prefix="pr-agent-") as work:
+        with UsageProxy(url, args.max_tokens or None) as proxy, tempfile.TemporaryDirectory(prefix="pr-agent-") as work:
             env = pr_agent_env(proxy.url + "/v1", args.context, Path(work), tiktoken_dir(args.pr_agent))
             settings = {k: v for k, v in env.items() if k.startswith(("CONFIG__", "PR_REVIEWER__", "LITELLM_"))}
+            settings["proxy max_tokens"] = str(args.max_tokens or "none")
             reviewer = PRAgentReviewer(args.pr_agent, env, proxy, Path(work), args.timeout)
             for folder in args.sets:
                 entry = {"name": folder.name, "cases": []}

@@ -4,6 +4,11 @@ it spent: for each POST, its path, the seconds it took and the response's ``usag
 PR-Agent talks to the model server through this, so the tokens in the peers benchmark are the
 server's own count (llama_cpp.server returns ``usage`` with every chat completion), whatever
 the client does with them. Only loopback upstreams are accepted: the benchmark is offline.
+
+With ``max_tokens``, a chat completion asks for at most that many tokens: PR-Agent 0.49 raises
+any ``config.max_output_tokens`` below 4096 to 4096 (its MIN_MAX_OUTPUT_TOKENS) and otherwise
+sends none, and a small model on a CPU then decodes until its context is full (measured: one
+review still decoding after 55 min). The benchmark caps it where reviewer caps its own drafts.
 """
 
 from __future__ import annotations
@@ -39,15 +44,39 @@ def usage_of(body: bytes) -> dict:
     return usage
 
 
+def cap_tokens(body: bytes, limit: int) -> tuple[bytes, bool]:
+    """A request body asking for at most ``limit`` tokens (``max_tokens``; a larger or missing
+    ``max_completion_tokens`` goes), and whether that changed what it asked."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body, False
+    if not isinstance(data, dict) or "messages" not in data and "prompt" not in data:
+        return body, False
+    asked = [v for v in (data.get("max_tokens"), data.pop("max_completion_tokens", None)) if isinstance(v, int)]
+    data["max_tokens"] = min([*asked, limit])
+    return json.dumps(data).encode(), not asked or min(asked) > limit
+
+
+def finish_of(body: bytes) -> str | None:
+    """Why the server stopped (``length``: the cap cut the answer), from a JSON reply."""
+    try:
+        data = json.loads(body)
+        return data["choices"][0].get("finish_reason")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError):
+        return None
+
+
 class UsageProxy:
     """Start with ``with UsageProxy(upstream) as proxy:``; ``proxy.url`` is the base URL to use
     instead of the upstream's; ``proxy.records`` grows by one dict per POST."""
 
-    def __init__(self, upstream: str):
+    def __init__(self, upstream: str, max_tokens: int | None = None):
         host = urlsplit(upstream).hostname
         if host not in ("127.0.0.1", "localhost", "::1"):
             raise ValueError(f"upstream must be on loopback, not {host!r}")
         self.upstream = upstream.rstrip("/")
+        self.max_tokens = max_tokens
         self.records: list[dict] = []
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -85,6 +114,9 @@ class UsageProxy:
             def _forward(self, method: str) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length) if length else None
+                capped = False
+                if method == "POST" and body and proxy.max_tokens is not None:
+                    body, capped = cap_tokens(body, proxy.max_tokens)
                 headers = {k: v for k, v in self.headers.items() if k.lower() not in HOP_HEADERS}
                 request = urllib.request.Request(proxy.upstream + self.path, data=body, headers=headers, method=method)
                 start = time.perf_counter()
@@ -96,7 +128,7 @@ class UsageProxy:
                 seconds = time.perf_counter() - start
                 if method == "POST":
                     proxy._record({"path": self.path, "status": status, "seconds": round(seconds, 3),
-                                   "usage": usage_of(reply)})
+                                   "usage": usage_of(reply), "capped": capped, "finish": finish_of(reply)})
                 self.send_response(status)
                 for key, value in reply_headers.items():
                     if key.lower() not in HOP_HEADERS:

@@ -26,7 +26,7 @@ from ..prompt import Templates
 from ..types import Chunk, Comment, Completion, DiffLine, Hunk
 from .confirm import Confirmer
 from .draft import ChunkResult
-from .judge import compare, versions
+from .judge import cached_verdict, compare, still_settles, versions
 from .verify import PROSE, hunk_index
 
 FLAGGED = ("error", "warning")
@@ -172,7 +172,7 @@ class FixJudge:
             p_fixed = self.p_fixed(chunk, hunk, current, fixed, spent)
         if p_fixed is None:
             return comment
-        if 1 - p_fixed < self.threshold:  # the fixed version is preferred by the margin
+        if self.stands(p_fixed):  # the fixed version is preferred by the margin
             return replace(comment, suggestion=fix, start_line=start if start != comment.line else None)
         return fails()
 
@@ -187,17 +187,22 @@ class FixJudge:
         model = self.model_identity() if callable(self.model_identity) else self.model_identity
         guidance = self.templates.guidance(language) if self.guidance else ""
         key = pass_key("fixjudge", [FIXJUDGE_VERSION, model, chunk.path, current, fixed, *self._sources, guidance])
-        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+        if self.cache is not None and (hit := self.cache.get(key)) is not None and still_settles(hit, self.stands):
             return float(hit["p_fixed"])
         try:
             verdict = compare(self.backend, self.templates, chunk.path, language, hunk.section, current, fixed,  # type: ignore[arg-type]
-                              guidance=self.guidance)
+                              guidance=self.guidance, decision=self.stands)
         except ModelCallError:
             return None
         spent.extend(verdict.completions())
         if self.cache is not None:
-            self.cache.put(key, {"p_fixed": verdict.p_new})
+            self.cache.put(key, cached_verdict(verdict, "p_fixed"))
         return verdict.p_new
+
+    def stands(self, p_fixed: float) -> bool:
+        """The fix verdict's decision: the finding stands (its fixed version is preferred by the
+        threshold's margin)."""
+        return 1 - p_fixed < self.threshold
 
 
 def _target(chunk: Chunk, comment: Comment) -> tuple[int, Hunk, DiffLine] | None:

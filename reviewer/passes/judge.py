@@ -9,6 +9,7 @@ A finding on a modified hunk whose new version the model prefers is kept as a ``
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from ..backends.base import Chooser, Message
 from ..prompt import Templates
@@ -22,6 +23,13 @@ class Verdict:
     prompt_tokens_evaluated: int
     calls: int
     votes: tuple[float, ...] = ()  # P(new version chosen) in each pass
+    # the passes a full verdict asks (0: as many as it made); fewer made: the decision was settled
+    # before the last one (``vote``), and p_new is the middle of the range the mean could still take
+    asked: int = 0
+
+    @property
+    def partial(self) -> bool:
+        return self.asked > self.calls
 
     def completions(self) -> list[Completion]:
         """What the verdict spent, one record per forward pass (so model_calls counts them)."""
@@ -72,19 +80,26 @@ QUESTION_FORMS = {"pairwise": QUESTIONS, "shared": ("shared",)}
 
 def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
                questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B"),
-               context: list[Message] | None = None, guidance: bool = False) -> Verdict | None:
+               context: list[Message] | None = None, guidance: bool = False,
+               decision: Decision | None = None) -> Verdict | None:
     pair = versions(hunk)
     if pair is None:
         return None
     old, new = pair
     if questions == ("shared",):
-        return _judge_shared(backend, templates, path, language, hunk, old, new, labels, guidance)
-    return compare(backend, templates, path, language, hunk.section, old, new, questions, labels, context, guidance)
+        return _judge_shared(backend, templates, path, language, hunk, old, new, labels, guidance, decision)
+    return compare(backend, templates, path, language, hunk.section, old, new, questions, labels, context, guidance,
+                   decision)
+
+
+# a verdict's decision: whether a probability lands on one side of its threshold (True or False)
+Decision = Callable[[float], bool]
 
 
 def compare(backend: Chooser, templates: Templates, path: str, language: str, section: str, first: str,
             second: str, questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B"),
-            context: list[Message] | None = None, guidance: bool = False) -> Verdict:
+            context: list[Message] | None = None, guidance: bool = False,
+            decision: Decision | None = None) -> Verdict:
     """P(``second`` is the correct version): each question asked in both orders, averaged (the
     verdict of old against new, and of a finding's code against its fix)."""
     a_label, b_label = labels
@@ -92,12 +107,18 @@ def compare(backend: Chooser, templates: Templates, path: str, language: str, se
              second_label, question == "correct")
             for question in questions
             for a, b, second_label in ((second, first, a_label), (first, second, b_label))]
-    return vote(backend, asks, labels)
+    return vote(backend, asks, labels, decision)
 
 
-def vote(backend: Chooser, asks: list[tuple[list[Message], str, bool]], labels: tuple[str, str]) -> Verdict:
+def vote(backend: Chooser, asks: list[tuple[list[Message], str, bool]], labels: tuple[str, str],
+         decision: Decision | None = None) -> Verdict:
     """The one voting loop: each (prompt, the label the judged version has in it, whether the
-    prompt asks for the correct version) is one forward pass; the verdict is the mean vote."""
+    prompt asks for the correct version) is one forward pass; the verdict is the mean vote.
+
+    With ``decision`` (what the caller does with the verdict: which side of its threshold it
+    lands on), the loop stops as soon as the passes left cannot change it: whatever they vote,
+    the mean stays between (sum + 0) / n and (sum + left) / n, and when the decision is the same
+    at both ends, asking them is time spent on a known answer. The verdict is then ``partial``."""
     votes: list[float] = []
     prompt_tokens = evaluated = 0
     for messages, label, for_correct in asks:
@@ -106,7 +127,38 @@ def vote(backend: Chooser, asks: list[tuple[list[Message], str, bool]], labels: 
         votes.append(p if for_correct else 1 - p)
         prompt_tokens += choice.prompt_tokens
         evaluated += choice.prompt_tokens_evaluated
+        bounds = settled(votes, len(asks), decision)
+        if bounds is not None and len(votes) < len(asks):
+            return Verdict(sum(bounds) / 2, prompt_tokens, evaluated, len(votes), tuple(votes), asked=len(asks))
     return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes), tuple(votes))
+
+
+def settled(votes: list[float], n: int, decision: Decision | None) -> tuple[float, float] | None:
+    """The range the mean of ``n`` votes can still take after ``votes``, when ``decision`` is the
+    same across all of it (None otherwise)."""
+    if decision is None:
+        return None
+    left = n - len(votes)
+    low, high = sum(votes) / n, (sum(votes) + left) / n
+    return (low, high) if decision(low) == decision(high) else None
+
+
+def cached_verdict(verdict: Verdict, name: str) -> dict:
+    """A verdict as the cache keeps it: its probability under ``name``, its votes, and, when the
+    decision was settled early, how many passes a full verdict has (``still_settles``)."""
+    entry: dict = {name: verdict.p_new, "votes": list(verdict.votes)}
+    if verdict.partial:
+        entry["of"] = verdict.asked
+    return entry
+
+
+def still_settles(entry: dict, decision: Decision) -> bool:
+    """Whether a cached verdict answers for this decision: a full one always; one settled early
+    (fewer votes than passes) only where its votes settle this decision too (another threshold,
+    such as a calibration's, may need the passes it skipped)."""
+    if "of" not in entry:
+        return True
+    return settled(list(entry["votes"]), int(entry["of"]), decision) is not None
 
 
 def shared_messages(templates: Templates, path: str, language: str, section: str, old: str, new: str,
@@ -123,9 +175,10 @@ def shared_messages(templates: Templates, path: str, language: str, section: str
 
 
 def _judge_shared(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
-                  old: str, new: str, labels: tuple[str, str], guidance: bool = False) -> Verdict:
+                  old: str, new: str, labels: tuple[str, str], guidance: bool = False,
+                  decision: Decision | None = None) -> Verdict:
     first, second = labels
     # the label of the second (new) version is the last of each order
     asks = [(shared_messages(templates, path, language, hunk.section, old, new, order, guidance), order[1], True)
             for order in ((first, second), (second, first))]
-    return vote(backend, asks, labels)
+    return vote(backend, asks, labels, decision)

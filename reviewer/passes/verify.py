@@ -16,7 +16,7 @@ from ..chunk import PROSE_LANGUAGES, is_test_path, language_of
 from ..config import VERIFY_THRESHOLD
 from .draft import ChunkResult
 from ..errors import ModelCallError
-from .judge import QUESTION_FORMS, judge_hunk, versions
+from .judge import QUESTION_FORMS, cached_verdict, judge_hunk, still_settles, versions
 from ..prompt import Templates
 from ..types import Chunk, Comment, Completion, Hunk, Note
 
@@ -64,19 +64,25 @@ class Verifier:
             return None  # nothing to compare, prose, or a test: the fix judge decides
         context = self.context(chunk) if self.context is not None else None
         key = self._key(chunk.path, pair, context)
-        if self.cache is not None and (hit := self.cache.get(key)) is not None:
+        if self.cache is not None and (hit := self.cache.get(key)) is not None and still_settles(hit, self.stands):
             return float(hit["p_new"])
         try:
             verdict = judge_hunk(self.backend, self.templates, chunk.path, language_of(chunk.path), hunk,
-                                 QUESTION_FORMS[self.form], context=context, guidance=self.guidance)
+                                 QUESTION_FORMS[self.form], context=context, guidance=self.guidance,
+                                 decision=self.stands)
         except ModelCallError:
             return None  # no verdict (e.g. the hunk does not fit): the finding keeps its severity
         if verdict is None:
             return None
         spent.extend(verdict.completions())
         if self.cache is not None:
-            self.cache.put(key, {"p_new": verdict.p_new})
+            self.cache.put(key, cached_verdict(verdict, "p_new"))
         return verdict.p_new
+
+    def stands(self, p_new: float) -> bool:
+        """The verdict's decision: a flagged finding on the hunk stands (the new version is not
+        preferred by the threshold's margin)."""
+        return p_new < self.threshold
 
     def verify(self, result: ChunkResult) -> ChunkResult:
         """Downgrade the flagged findings of a chunk whose hunk the judge does not find worse."""
