@@ -26,30 +26,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # the suite's small diff, when ../shared is absent
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions  # noqa: E402
 from reviewer.models import resolve  # noqa: E402
 from reviewer.pipeline import ReviewOptions, run_review  # noqa: E402
 from reviewer.prompt import Templates  # noqa: E402
 from reviewer.types import DiffInput, PullRequest  # noqa: E402
+from fakes.diffs import SMALL_DIFF as FALLBACK  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "fixtures"
 GUIDE = SHARED / "maintainer-style" / "llama.cpp.CONTRIBUTING.guidelines.md"
 SECOND = SHARED / "quality-quixbugs" / "quixbugs-bucketsort" / "bug.diff"
-# when ../shared is absent: a small change of our own
-FALLBACK = """diff --git a/calc.py b/calc.py
-index 1111111..2222222 100644
---- a/calc.py
-+++ b/calc.py
-@@ -1,6 +1,6 @@
- def average(values):
-     total = 0
-     for v in values:
-         total += v
--    return total / len(values)
-+    return total / (len(values) - 1)
- 
-"""
 
 
 def pr(n: int, title: str) -> PullRequest:

@@ -133,3 +133,24 @@ def fence_for(code: str, char: str = "`") -> str:
     """A code fence longer than any run of fence characters inside ``code``."""
     longest = max((len(m) for m in re.findall(re.escape(char) + "+", code)), default=0)
     return char * max(3, longest + 1)
+
+
+def sections_within(sections, budget: int) -> list[str]:
+    """A posted summary's sections (title, lines) as markdown lines, each line kept while it fits
+    in ``budget`` characters (a host caps a body's length), and a last line saying how many did
+    not: they are in the local report."""
+    out: list[str] = []
+    dropped = 0
+    for title, items in sections:
+        if not items:
+            continue
+        out += ["", f"#### {title}", ""]
+        for item in items:
+            if len(item) + 1 > budget:
+                dropped += 1
+                continue
+            budget -= len(item) + 1
+            out.append(item)
+    if dropped:
+        out += ["", f"({dropped} more findings did not fit here; they are in the local report.)"]
+    return out

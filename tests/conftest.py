@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fakes.backends import EchoBackend
+from fakes.diffs import modified_file, new_file
 from fakes.github import FakeGitHub
 
 from reviewer import wiring
@@ -113,6 +114,21 @@ def github_env(monkeypatch, tmp_path):
     monkeypatch.setenv("REVIEWER_GITHUB_WRITE_PAUSE", "0")
     monkeypatch.setenv("REVIEWER_GITHUB_MAX_WAIT", "2")
     return tmp_path
+
+
+# the pull request the command tests review: a one-line change and a new file
+PR7 = f"{REPO}#7"
+PR7_HEAD = "b" * 40
+PR7_DIFF = modified_file("calc.py", ["return total / len(values)"], ["return total / (len(values) - 1)", "log(total)"]) \
+    + new_file("util.py", ["def helper(x):", "    return x * 2"])
+
+
+@pytest.fixture
+def gh(github_env, fake_github):
+    """The fake GitHub holding pull request #7 (PR7_DIFF, by alice, whose body mentions @alice)."""
+    fake_github.add_pull(REPO, number=7, diff=PR7_DIFF, title="Fix the mean", body="cc @alice", user="alice",
+                         head_sha=PR7_HEAD)
+    return fake_github
 
 
 def make_client(fake, token: str = TOKEN, *, max_wait: float = 2.0, sleep=None) -> GitHubClient:

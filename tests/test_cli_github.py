@@ -10,23 +10,13 @@ import pytest
 from click.testing import CliRunner
 from fakes.gitdiffs import own_diff
 from fakes.github import FakeGitHub
-from conftest import REPO, TOKEN
+from conftest import PR7, PR7_HEAD, REPO, TOKEN
 from fakes.backends import EchoBackend
-from fakes.diffs import modified_file, new_file
 
 from reviewer.cli import main
 
 
-HEAD = "b" * 40
-PR = f"{REPO}#7"
-DIFF = modified_file("calc.py", ["return total / len(values)"], ["return total / (len(values) - 1)", "log(total)"]) \
-    + new_file("util.py", ["def helper(x):", "    return x * 2"])
-
-
-@pytest.fixture
-def gh(github_env, fake_github):
-    fake_github.add_pull(REPO, number=7, diff=DIFF, title="Fix the mean", body="cc @alice", user="alice", head_sha=HEAD)
-    return fake_github
+HEAD, PR = PR7_HEAD, PR7
 
 
 def run(gh, *args):

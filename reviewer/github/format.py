@@ -13,7 +13,7 @@ import re
 from collections.abc import Sequence
 
 from ..cache import model_tag
-from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting
+from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting, sections_within
 from ..types import SEVERITY_RANK, Comment, Previous, PullRequest, Review
 from ..sinks.report import line_url, where
 
@@ -107,19 +107,7 @@ def review_body(run: str, head_sha: str, model: str, inline: int, known: int,
         said += f" ({known} earlier finding{'s' if known != 1 else ''} still apply)"
     by = f" with `{model.replace('`', '')}`" if model else ""
     out = [f"{REVIEW_TAG} run={run} -->", f"**reviewer**{by}, commit `{head_sha[:12]}`: {said}."]
-    budget, dropped = BODY_BUDGET, 0
-    for title, items in sections:
-        if not items:
-            continue
-        out += ["", f"#### {title}", ""]
-        for item in items:
-            if len(item) + 1 > budget:
-                dropped += 1
-                continue
-            budget -= len(item) + 1
-            out.append(item)
-    if dropped:
-        out += ["", f"({dropped} more findings did not fit here; they are in the local report.)"]
+    out += sections_within(sections, BODY_BUDGET)
     return "\n".join(out)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..diffparse import parse_diff
 from ..formats.findings import DiffLines, fingerprint
-from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting
+from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting, sections_within
 from ..types import SEVERITY_RANK, Comment, DiffLine, Note, Review
 
 FP_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX) + r"fp=([0-9a-f]{16}) -->")
@@ -108,19 +108,7 @@ def summary_body(review: Review, head_sha: str, posted: int, known: int,
     by = f" with `{review.model.replace('`', '')}`" if review.model else ""
     lines = [SUMMARY_MARKER, "### reviewer", "", for_posting(review.summary, limit=40000), "",
              f"This run{by} on commit `{head_sha[:12]}`: {said}."]
-    budget, dropped = NOTE_BUDGET, 0
-    for title, items in sections:
-        if not items:
-            continue
-        lines += ["", f"#### {title}", ""]
-        for item in items:
-            if len(item) + 1 > budget:
-                dropped += 1
-                continue
-            budget -= len(item) + 1
-            lines.append(item)
-    if dropped:
-        lines += ["", f"({dropped} more findings did not fit here; they are in the local report.)"]
+    lines += sections_within(sections, NOTE_BUDGET)
     if review.skipped:
         lines += ["", "Skipped:"] + [f"- {code_span(s.path)}: {for_posting(s.reason, 300)}" for s in review.skipped[:100]]
     lines += ["", "<sub>Edited in place on every run; a finding is posted once, a re-run posts only new ones.</sub>"]
