@@ -91,10 +91,14 @@ def new_tokens(prompts: Sequence[str | None]) -> list[int]:
         if prompt is None:
             out.append(0)
             continue
-        shared = len(os.path.commonprefix([previous, prompt]))
-        out.append(estimate_tokens(prompt[shared:]))
+        out.append(tokens_after(previous, prompt))
         previous = prompt
     return out
+
+
+def tokens_after(previous: str, prompt: str) -> int:
+    """A prompt's estimated tokens past the prefix it shares with the one the model holds."""
+    return estimate_tokens(prompt[len(os.path.commonprefix([previous, prompt])):])
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Protocol
 
 from .backends.base import Backend, Chooser
-from .budget import Gate, Meter, Plan, Rates, make_plan, new_tokens, rates_key, read_speed
+from .budget import Gate, Meter, Plan, Rates, make_plan, new_tokens, rates_key, read_speed, tokens_after
 from .cache import ResultCache, file_key, model_tag
 from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, in_scope, make_chunks, review_order, select_files
 from .config import DEFAULTS
@@ -70,6 +70,9 @@ class ReviewOptions:
     scope: str = DEFAULTS.scope
     file_context: int = DEFAULTS.file_context
     budget: float | None = DEFAULTS.budget  # seconds; None or 0: no limit
+    # not a setting: a verdict stops once its decision is settled (passes/judge.py); calibration
+    # reads each verdict at every threshold and asks every pass (calibrate/run.py)
+    settle_verdicts: bool = True
 
 
 def merge_duplicates(comments: Sequence[Comment]) -> list[Comment]:
@@ -182,7 +185,10 @@ def run_review(
         return result
 
     review_chunk = timing.review_chunk(after_draft, steps) if timing else (lambda i, c: after_draft(drafter.draft(c)))
-    results = _draft_all(review_chunk, chunks, options.jobs if backend.concurrent else 1, observer)
+    jobs = options.jobs if backend.concurrent else 1
+    results = _draft_all(review_chunk, chunks, jobs, observer)
+    if timing and timing.deferred:
+        results = _draft_all(review_chunk, chunks, jobs, observer, timing.second_round(), results)
     if timing:
         timing.remember()
         skipped += timing.skipped(chunks)
@@ -261,8 +267,9 @@ class _Timing:
         self.store = cache if cache is not None and hasattr(cache, "rates") else None
         self.key = rates_key(backend) if self.store is not None else ""
         remembered = Rates.from_dict(self.store.rates(self.key)) if self.store is not None else Rates()
-        self.tokens = new_tokens([None if hit else _prompt_text(drafter.messages(c))
-                                  for c, hit in zip(chunks, self.hits)])
+        self.prompts = [None if hit else _prompt_text(drafter.messages(c)) for c, hit in zip(chunks, self.hits)]
+        self.tokens = new_tokens(self.prompts)  # in the review's order: the plan's
+        self._held = ""  # the prompt of the last chunk drafted: what a draft's prefix reuse finds
         drafting = not all(self.hits)
         speed = read_speed(backend) if drafting else None
         loaded = speed is None or speed.load_seconds > 0  # a backend without the counter: nothing to add
@@ -270,6 +277,10 @@ class _Timing:
         self.meter = Meter(remembered, speed)
         self.not_started: list[Chunk] = []
         self.unverified: list[Chunk] = []
+        # chunks passed over while no rate was measured (expected past the budget at the cautious
+        # defaults): asked again once the others have run and measured this machine
+        self.deferred: list[int] = []
+        self._second_round = False
         self._lock = threading.Lock()
 
     def review_chunk(self, after: Callable[[ChunkResult], ChunkResult], steps: Sequence[Pass]):
@@ -280,7 +291,13 @@ class _Timing:
             hit = self.hits[index]
             with self._lock:
                 rates = self.meter.current(self._speed())
-                go = hit or self.gate.allows(rates.chunk_seconds(self.tokens[index]), rates.measured)
+                # past what the model holds now (a chunk passed over shares nothing with the next)
+                tokens = 0 if hit else tokens_after(self._held, self.prompts[index] or "")
+                expected = rates.chunk_seconds(tokens)
+                if not hit and self._defers(expected, rates.measured):
+                    self.deferred.append(index)
+                    return None
+                go = hit or self.gate.allows(expected, rates.measured)
             if not go:
                 with self._lock:
                     self.not_started.append(chunk)
@@ -291,7 +308,8 @@ class _Timing:
                 return after(result)
             found = bool(result.comments)
             with self._lock:
-                self.meter.draft(self.tokens[index], result.completions, found)
+                self.meter.draft(tokens, result.completions, found)
+                self._held = self.prompts[index] or self._held
                 rates = self.meter.current(self._speed())
                 verify = not (found and costly) or self.gate.allows(rates.pass_seconds(), rates.measured)
             if not verify:  # no time for the second opinion: what the draft found stays a note
@@ -311,6 +329,22 @@ class _Timing:
             return result
 
         return run
+
+    def _defers(self, expected: float, measured: bool) -> bool:
+        """On the first round, with no rate measured yet, a chunk expected past the time left at
+        the default rates waits for the second round: a smaller one after it may fit, and run
+        first, and measure this machine (without this, a first chunk of 2,000 tokens ran 79 s
+        of a 60 s budget on the default model)."""
+        gate = self.gate
+        return (gate.seconds is not None and not measured and not self._second_round
+                and gate.spent() + expected > gate.seconds)
+
+    def second_round(self) -> list[int]:
+        """The chunks passed over on the first round, to ask again: now with the rates the first
+        round measured, or, if nothing ran, the first of them starts as a first chunk does."""
+        self._second_round = True
+        order, self.deferred = self.deferred, []
+        return order
 
     def _speed(self):
         return read_speed(self.backend) if self.meter.start_speed is not None else None
@@ -352,7 +386,7 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
     if judge:
         context = drafter.messages if options.verify_context == "chunk" else None
         steps.append(Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,
-                              options.verify_judge, options.verify_guidance))
+                              options.verify_judge, options.verify_guidance, options.settle_verdicts))
         if options.explain != "off":
             steps.append(Explainer(backend, templates, backend.identity, options.verify_threshold, cache,
                                    options.verify_guidance, ask_case=options.explain == "case"))
@@ -363,7 +397,7 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
     if judge and options.judge_fix:
         rewriter = Confirmer(backend, templates, style_text, backend.identity, cache)
         steps.append(FixJudge(backend, templates, backend.identity, options.verify_threshold, rewriter, cache,
-                              options.verify_guidance))
+                              options.verify_guidance, settle=options.settle_verdicts))
     return steps
 
 
@@ -374,20 +408,23 @@ def judge_unavailable(backend: Backend) -> str:
 
 
 def _draft_all(review_chunk: Callable[[int, Chunk], ChunkResult | None], chunks: list[Chunk], jobs: int,
-               observer: Observer | None) -> list[ChunkResult]:
-    """Each chunk drafted and through its passes (None: the budget did not let it start)."""
+               observer: Observer | None, order: list[int] | None = None,
+               results: list[ChunkResult] | None = None) -> list[ChunkResult]:
+    """Each chunk (of ``order``: all by default) drafted and through its passes, appended to
+    ``results`` (a chunk the budget did not let start adds nothing)."""
     total = len(chunks)
-    results: list[ChunkResult] = []
-    if jobs <= 1 or total <= 1:
-        for i, chunk in enumerate(chunks):
-            result = review_chunk(i, chunk)
+    order = list(range(total)) if order is None else order
+    results = [] if results is None else results
+    if jobs <= 1 or len(order) <= 1:
+        for i in order:
+            result = review_chunk(i, chunks[i])
             if result is not None:
                 results.append(result)
                 if observer:
                     observer.chunk_done(len(results), total, result)
         return results
     with ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(review_chunk, i, chunk) for i, chunk in enumerate(chunks)]
+        futures = [pool.submit(review_chunk, i, chunks[i]) for i in order]
         for future in futures:
             result = future.result()
             if result is not None:

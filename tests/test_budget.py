@@ -193,6 +193,35 @@ def test_a_chunk_too_long_for_the_time_left_is_passed_over_for_a_smaller_one(tmp
     assert [(s.path, s.reason.split(":")[0]) for s in result.skipped] == [("src/big.py", f"budget ({(big + small) / 2:g} s) reached")]
 
 
+BIG_SMALL = new_file("src/big.py", [f"value_{k} = compute({k}) + more_work({k}, 'padding')" for k in range(60)]) \
+    + new_file("src/small.py", ["x = 1"])
+
+
+def test_with_no_rate_measured_a_first_chunk_expected_past_the_budget_waits_for_a_smaller_one():
+    seen, other = Seen(), FakeClock()
+    review(BIG_SMALL, TimedBackend(other, prefill=100.0, decode=10.0), other, observer=seen)  # the default rates' plan
+    big, small = seen.plan.per_chunk
+    assert big > 2 * small
+    clock = FakeClock()
+    backend = TimedBackend(clock, prefill=100.0, decode=10.0)  # faster than the cautious defaults
+    budget = 0.9 * big  # at the defaults the big chunk would end past it, the small one not
+    result = review(BIG_SMALL, backend, clock, budget=budget)
+    # the small chunk first; it measured this machine, and at the measured rates the big one fits
+    assert reviewed_paths(backend) == ["src/small.py", "src/big.py"]
+    assert result.skipped == () and result.stats.seconds <= budget
+    assert set(result.files) == {"src/big.py", "src/small.py"}
+
+
+def test_when_nothing_fits_at_the_default_rates_the_first_chunk_still_starts():
+    clock = FakeClock()
+    backend = TimedBackend(clock, prefill=100.0, decode=10.0)
+    result = review(BIG_SMALL, backend, clock, budget=0.5)
+    # both passed over on the first round; on the second, with nothing measured, the first chunk
+    # starts as it always did (only the time gone by stops a call); then the time is up
+    assert reviewed_paths(backend) == ["src/big.py"]
+    assert [s.path for s in result.skipped] == ["src/small.py"]
+
+
 def reviewed_paths(backend) -> list[str]:
     return [next(p for p in ("src/big.py", "src/small.py") if p in call[-1]["content"]) for call in backend.calls]
 

@@ -138,12 +138,15 @@ def test_a_verdict_settled_by_its_first_vote_asks_no_second(tmp_path):
     r = review(backend, cache)
     assert [c.severity for c in r.comments] == ["note"] and len(backend.judged) == 1
     assert r.stats.model_calls == 2  # the draft and one verdict pass
-    # the cache keeps it as settled early; a threshold it does not settle asks both passes again
+    # the cache keeps it as settled early, with its vote; a threshold it does not settle asks
+    # the pass it skipped (the second order: the old version as A), not the first again
     again = Confident([], correct_line="return total / (len(xs) - 1)")
     run_review(DiffInput(diff_at(0), "t"), backend=again, templates=Templates(), style="",
                options=ReviewOptions(context=4096, explain="off", judge_fix=False, min_severity="note",
                                      verify_threshold=0.9), cache=cache)
-    assert len(again.judged) == 2
+    assert len(again.judged) == 1
+    version_a = again.judged[0].split("Version A:")[1].split("Version B:")[0]
+    assert "return total / len(xs)" in version_a  # the old version first: the skipped order
     # at the default threshold, the full verdict now cached answers with no model call
     third = Confident([], correct_line="return total / (len(xs) - 1)")
     assert review(third, cache).comments[0].severity == "note" and third.judged == []

@@ -177,7 +177,9 @@ def score_case(case: Case, time_of: int, backend, cache, review_at: Reviewer, th
 
 
 def options_at(options: ReviewOptions, threshold: float) -> ReviewOptions:
-    return replace(options, verify_threshold=threshold)
+    """The options at ``threshold``, every verdict asked in full: a verdict settled early for one
+    threshold is not the model's verdict, and the numbers it is compared with would not be either."""
+    return replace(options, verify_threshold=threshold, settle_verdicts=False)
 
 
 def reviewer_at(options: ReviewOptions, templates, style, model_name: str) -> Reviewer:

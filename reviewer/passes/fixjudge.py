@@ -26,7 +26,7 @@ from ..prompt import Templates
 from ..types import Chunk, Comment, Completion, DiffLine, Hunk
 from .confirm import Confirmer
 from .draft import ChunkResult
-from .judge import cached_verdict, compare, still_settles, versions
+from .judge import cached_verdict, compare, earlier_votes, still_settles, versions
 from .verify import PROSE, hunk_index
 
 FLAGGED = ("error", "warning")
@@ -107,6 +107,7 @@ class FixJudge:
     cache: ResultCache | None = None
     guidance: bool = True
     decide: bool = True  # False: the verdict only decides whether the suggestion is posted
+    settle: bool = True  # a verdict stops once its decision is settled (False: every pass is asked)
     dismissed: list[Comment] = field(default_factory=list)
 
     @cached_property
@@ -187,11 +188,13 @@ class FixJudge:
         model = self.model_identity() if callable(self.model_identity) else self.model_identity
         guidance = self.templates.guidance(language) if self.guidance else ""
         key = pass_key("fixjudge", [FIXJUDGE_VERSION, model, chunk.path, current, fixed, *self._sources, guidance])
-        if self.cache is not None and (hit := self.cache.get(key)) is not None and still_settles(hit, self.stands):
+        decision = self.stands if self.settle else None
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is not None and still_settles(hit, decision):
             return float(hit["p_fixed"])
         try:
             verdict = compare(self.backend, self.templates, chunk.path, language, hunk.section, current, fixed,  # type: ignore[arg-type]
-                              guidance=self.guidance, decision=self.stands)
+                              guidance=self.guidance, decision=decision, done=earlier_votes(hit))
         except ModelCallError:
             return None
         spent.extend(verdict.completions())

@@ -29,7 +29,7 @@ class Verdict:
 
     @property
     def partial(self) -> bool:
-        return self.asked > self.calls
+        return self.asked > len(self.votes)
 
     def completions(self) -> list[Completion]:
         """What the verdict spent, one record per forward pass (so model_calls counts them)."""
@@ -81,15 +81,15 @@ QUESTION_FORMS = {"pairwise": QUESTIONS, "shared": ("shared",)}
 def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
                questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B"),
                context: list[Message] | None = None, guidance: bool = False,
-               decision: Decision | None = None) -> Verdict | None:
+               decision: Decision | None = None, done: tuple[float, ...] = ()) -> Verdict | None:
     pair = versions(hunk)
     if pair is None:
         return None
     old, new = pair
     if questions == ("shared",):
-        return _judge_shared(backend, templates, path, language, hunk, old, new, labels, guidance, decision)
+        return _judge_shared(backend, templates, path, language, hunk, old, new, labels, guidance, decision, done)
     return compare(backend, templates, path, language, hunk.section, old, new, questions, labels, context, guidance,
-                   decision)
+                   decision, done)
 
 
 # a verdict's decision: whether a probability lands on one side of its threshold (True or False)
@@ -99,7 +99,7 @@ Decision = Callable[[float], bool]
 def compare(backend: Chooser, templates: Templates, path: str, language: str, section: str, first: str,
             second: str, questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B"),
             context: list[Message] | None = None, guidance: bool = False,
-            decision: Decision | None = None) -> Verdict:
+            decision: Decision | None = None, done: tuple[float, ...] = ()) -> Verdict:
     """P(``second`` is the correct version): each question asked in both orders, averaged (the
     verdict of old against new, and of a finding's code against its fix)."""
     a_label, b_label = labels
@@ -107,21 +107,23 @@ def compare(backend: Chooser, templates: Templates, path: str, language: str, se
              second_label, question == "correct")
             for question in questions
             for a, b, second_label in ((second, first, a_label), (first, second, b_label))]
-    return vote(backend, asks, labels, decision)
+    return vote(backend, asks, labels, decision, done)
 
 
 def vote(backend: Chooser, asks: list[tuple[list[Message], str, bool]], labels: tuple[str, str],
-         decision: Decision | None = None) -> Verdict:
+         decision: Decision | None = None, done: tuple[float, ...] = ()) -> Verdict:
     """The one voting loop: each (prompt, the label the judged version has in it, whether the
     prompt asks for the correct version) is one forward pass; the verdict is the mean vote.
 
     With ``decision`` (what the caller does with the verdict: which side of its threshold it
     lands on), the loop stops as soon as the passes left cannot change it: whatever they vote,
     the mean stays between (sum + 0) / n and (sum + left) / n, and when the decision is the same
-    at both ends, asking them is time spent on a known answer. The verdict is then ``partial``."""
-    votes: list[float] = []
-    prompt_tokens = evaluated = 0
-    for messages, label, for_correct in asks:
+    at both ends, asking them is time spent on a known answer. The verdict is then ``partial``.
+    ``done``: the votes of the first passes, cast before (a cached partial verdict): not asked again."""
+    votes: list[float] = list(done)
+    prompt_tokens = evaluated = calls = 0
+    for messages, label, for_correct in asks[len(done):]:
+        calls += 1
         choice = backend.choose(messages, list(labels))
         p = choice.probs[label]
         votes.append(p if for_correct else 1 - p)
@@ -129,8 +131,8 @@ def vote(backend: Chooser, asks: list[tuple[list[Message], str, bool]], labels: 
         evaluated += choice.prompt_tokens_evaluated
         bounds = settled(votes, len(asks), decision)
         if bounds is not None and len(votes) < len(asks):
-            return Verdict(sum(bounds) / 2, prompt_tokens, evaluated, len(votes), tuple(votes), asked=len(asks))
-    return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, len(votes), tuple(votes))
+            return Verdict(sum(bounds) / 2, prompt_tokens, evaluated, calls, tuple(votes), asked=len(asks))
+    return Verdict(sum(votes) / len(votes), prompt_tokens, evaluated, calls, tuple(votes))
 
 
 def settled(votes: list[float], n: int, decision: Decision | None) -> tuple[float, float] | None:
@@ -152,13 +154,20 @@ def cached_verdict(verdict: Verdict, name: str) -> dict:
     return entry
 
 
-def still_settles(entry: dict, decision: Decision) -> bool:
+def still_settles(entry: dict, decision: Decision | None) -> bool:
     """Whether a cached verdict answers for this decision: a full one always; one settled early
     (fewer votes than passes) only where its votes settle this decision too (another threshold,
-    such as a calibration's, may need the passes it skipped)."""
+    such as a calibration's, may need the passes it skipped; ``earlier_votes`` gives them)."""
     if "of" not in entry:
         return True
     return settled(list(entry["votes"]), int(entry["of"]), decision) is not None
+
+
+def earlier_votes(entry: dict | None) -> tuple[float, ...]:
+    """The votes of a cached verdict settled early: the passes a full one need not ask again."""
+    if entry is None or "of" not in entry:
+        return ()
+    return tuple(float(v) for v in entry.get("votes", ()))
 
 
 def shared_messages(templates: Templates, path: str, language: str, section: str, old: str, new: str,
@@ -176,9 +185,9 @@ def shared_messages(templates: Templates, path: str, language: str, section: str
 
 def _judge_shared(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
                   old: str, new: str, labels: tuple[str, str], guidance: bool = False,
-                  decision: Decision | None = None) -> Verdict:
+                  decision: Decision | None = None, done: tuple[float, ...] = ()) -> Verdict:
     first, second = labels
     # the label of the second (new) version is the last of each order
     asks = [(shared_messages(templates, path, language, hunk.section, old, new, order, guidance), order[1], True)
             for order in ((first, second), (second, first))]
-    return vote(backend, asks, labels, decision)
+    return vote(backend, asks, labels, decision, done)

@@ -16,7 +16,7 @@ from ..chunk import PROSE_LANGUAGES, is_test_path, language_of
 from ..config import VERIFY_THRESHOLD
 from .draft import ChunkResult
 from ..errors import ModelCallError
-from .judge import QUESTION_FORMS, cached_verdict, judge_hunk, still_settles, versions
+from .judge import QUESTION_FORMS, cached_verdict, earlier_votes, judge_hunk, still_settles, versions
 from ..prompt import Templates
 from ..types import Chunk, Comment, Completion, Hunk, Note
 
@@ -40,6 +40,7 @@ class Verifier:
     context: Callable[[Chunk], list[Message]] | None = None
     form: str = "pairwise"  # or "shared" (judge.QUESTION_FORMS)
     guidance: bool = True  # the language's checklist (templates/guidance/) in the judge's system prompt
+    settle: bool = True  # a verdict stops once its decision is settled (False: every pass is asked)
 
     @cached_property
     def _judge_sources(self) -> tuple[str, ...]:
@@ -64,12 +65,14 @@ class Verifier:
             return None  # nothing to compare, prose, or a test: the fix judge decides
         context = self.context(chunk) if self.context is not None else None
         key = self._key(chunk.path, pair, context)
-        if self.cache is not None and (hit := self.cache.get(key)) is not None and still_settles(hit, self.stands):
+        decision = self.stands if self.settle else None
+        hit = self.cache.get(key) if self.cache is not None else None
+        if hit is not None and still_settles(hit, decision):
             return float(hit["p_new"])
         try:
             verdict = judge_hunk(self.backend, self.templates, chunk.path, language_of(chunk.path), hunk,
                                  QUESTION_FORMS[self.form], context=context, guidance=self.guidance,
-                                 decision=self.stands)
+                                 decision=decision, done=earlier_votes(hit))
         except ModelCallError:
             return None  # no verdict (e.g. the hunk does not fit): the finding keeps its severity
         if verdict is None:
