@@ -51,6 +51,9 @@ class CaseResult:
     changed_lines: int = 0
     model_calls: int = 0
     chunks: int = 0
+    # what the model was given and wrote, over all of the case's reviews (the cost beside the seconds)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
 
 
 @dataclass
@@ -180,7 +183,8 @@ def evaluate_case(case: Case, review_fn: ReviewFn) -> CaseResult:
         out = posted(review)
         return CaseResult(case.name, case.kind, False, bool(out), time.perf_counter() - start, (), out,
                           len(review.failed), int(case.meta.get("changed_lines") or _changed_lines(text)),
-                          review.stats.model_calls, review.stats.chunks)
+                          review.stats.model_calls, review.stats.chunks, review.stats.prompt_tokens,
+                          review.stats.completion_tokens)
     assert case.positive is not None
     positive_text = case.positive.read_text(encoding="utf-8", errors="replace")
     negative_text = case.negative.read_text(encoding="utf-8", errors="replace")
@@ -192,9 +196,12 @@ def evaluate_case(case: Case, review_fn: ReviewFn) -> CaseResult:
         caught, alarm = bug_caught(positive, files, path), false_alarm(negative)
     else:
         caught, alarm = style_caught(positive, files, path, list(case.meta.get("lines", []))), noisy(negative)
+    both = (positive.stats, negative.stats)
     return CaseResult(
         case.name, case.kind, caught, alarm, time.perf_counter() - start,
         _brief(positive), _brief(negative), len(positive.failed) + len(negative.failed),
+        model_calls=sum(s.model_calls for s in both), chunks=sum(s.chunks for s in both),
+        prompt_tokens=sum(s.prompt_tokens for s in both), completion_tokens=sum(s.completion_tokens for s in both),
     )
 
 

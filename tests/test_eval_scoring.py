@@ -81,6 +81,8 @@ def test_eval_runs_the_real_model_on_two_cases(smollm2_path, tmp_path, monkeypat
     data = json.loads(out.read_text())
     (s,) = data["sets"]
     assert len(s["cases"]) == 2 and 0 <= s["recall"] <= 1 and 0 <= s["alarm_rate"] <= 1
+    # each case's cost: both diffs' model calls and tokens (the peers benchmark compares them)
+    assert all(c["model_calls"] >= 2 and c["prompt_tokens"] > c["completion_tokens"] > 0 for c in s["cases"])
 
 
 def test_eval_with_a_style_file_applies_its_checkable_rules(tmp_path, monkeypatch, use_backend):
