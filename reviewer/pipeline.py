@@ -267,7 +267,8 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
     if judge:
         context = drafter.messages if options.verify_context == "chunk" else None
         steps.append(Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,
-                              options.verify_judge, options.verify_guidance, options.settle_verdicts))
+                              options.verify_judge, options.verify_guidance, options.settle_verdicts,
+                              notes_spoken_for=options.explain != "off"))
         if options.explain != "off":
             steps.append(Explainer(backend, templates, backend.identity, options.verify_threshold, cache,
                                    options.verify_guidance, ask_case=options.explain == "case"))

@@ -170,3 +170,17 @@ def test_settled_gives_the_range_only_when_the_decision_is_the_same_across_it(vo
 
     got = settled(votes, n, lambda p: p < 0.49)
     assert got == (pytest.approx(expected) if expected else None)
+
+
+UNPLACED = json.dumps({"comments": [{"line": 500, "side": "RIGHT", "body": "off by one somewhere", "severity": "error"}]})
+
+
+@pytest.mark.parametrize("explain", ["off", "diff"])
+def test_a_finding_not_on_a_line_asks_the_judge_only_where_explain_does_not_speak_for_it(explain):
+    backend = Judging([UNPLACED], correct_line="return total / len(xs)")  # the old line is right
+    r = run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="",
+                   options=ReviewOptions(context=4096, explain=explain, judge_fix=False, min_severity="note"))
+    assert [n.severity for n in r.notes] == (["error"] if explain == "off" else ["note"])
+    # explain = off: the note keeps its severity only where a verdict condemns the chunk's hunks,
+    # so every hunk is judged; with explain on, the note is a note whatever the verdicts say
+    assert len(backend.judged) == (2 if explain == "off" else 0)

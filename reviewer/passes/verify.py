@@ -41,6 +41,9 @@ class Verifier:
     form: str = "pairwise"  # or "shared" (judge.QUESTION_FORMS)
     guidance: bool = True  # the language's checklist (templates/guidance/) in the judge's system prompt
     settle: bool = True  # a verdict stops once its decision is settled (False: every pass is asked)
+    # the explain pass follows and speaks for the findings not placed on a line (it makes every
+    # flagged note a note): no verdict of the chunk's other hunks is asked for them
+    notes_spoken_for: bool = False
 
     @cached_property
     def _judge_sources(self) -> tuple[str, ...]:
@@ -104,7 +107,9 @@ class Verifier:
 
         comments = [self._judged(c, chunk, verdict_for) if c.severity in FLAGGED else c for c in result.comments]
         notes = list(result.notes)
-        if flagged_notes:
+        if flagged_notes and self.notes_spoken_for:
+            notes = [replace(n, severity="note") if n.severity in FLAGGED else n for n in notes]
+        elif flagged_notes:
             ps = [p for i in range(len(chunk.hunks)) if (p := verdict_for(i)) is not None]
             if ps and min(ps) >= self.threshold:
                 notes = [replace(n, severity="note") if n.severity in FLAGGED else n for n in notes]
