@@ -76,16 +76,19 @@ def start_server(model: Path, context: int, threads: int, port: int, log: Path) 
     server = subprocess.Popen(cmd, stdout=log.open("w"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 600
-    while time.time() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"llama_cpp.server exited ({server.returncode}): see {log}")
-        try:
-            urllib.request.urlopen(url + "/v1/models", timeout=5).read()
-            return server, url
-        except OSError:
-            time.sleep(2)
-    server.terminate()
-    raise SystemExit(f"llama_cpp.server did not answer on {url} within 600 s: see {log}")
+    try:  # stopped while it starts (SIGTERM: SystemExit), the server is stopped too
+        while time.time() < deadline:
+            if server.poll() is not None:
+                raise SystemExit(f"llama_cpp.server exited ({server.returncode}): see {log}")
+            try:
+                urllib.request.urlopen(url + "/v1/models", timeout=5).read()
+                return server, url
+            except OSError:
+                time.sleep(2)
+        raise SystemExit(f"llama_cpp.server did not answer on {url} within 600 s: see {log}")
+    except BaseException:
+        server.terminate()
+        raise
 
 
 class PRAgentReviewer:
