@@ -119,15 +119,9 @@ def test_the_judge_gets_the_language_s_checklist_unless_turned_off(guidance, tmp
     assert Templates().guidance("no-such-language") == "" and Templates().guidance("../x") == ""
 
 
-class Confident(Judging):
+def Confident(answers, correct_line):
     """A judge sure of itself: the version with ``correct_line`` gets 0.995 wherever it stands."""
-
-    def choose(self, messages, options):
-        prompt = messages[-1]["content"]
-        self.judged.append(prompt)
-        a = prompt.split("Version A:")[1].split("Version B:")[0]
-        p_a = 0.995 if self.correct_line in a else 0.005
-        return Choice({"A": p_a, "B": 1 - p_a}, prompt_tokens=50, prompt_tokens_evaluated=10)
+    return Judging(answers, correct_line, p_right=0.995, p_wrong=0.005)
 
 
 def test_a_verdict_settled_by_its_first_vote_asks_no_second(tmp_path):

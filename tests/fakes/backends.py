@@ -84,19 +84,21 @@ class EchoBackend:
 
 
 class Judging(ScriptedBackend):
-    """Drafts from a script; as judge, prefers the version that contains `correct_line`."""
+    """Drafts from a script; as judge, prefers the version that contains `correct_line`: P("A")
+    is ``p_right`` when it stands first, ``p_wrong`` when the other one does (by default a position
+    bias, as real models have: "A" gets a bonus)."""
 
-    def __init__(self, answers, correct_line):
+    def __init__(self, answers, correct_line, p_right: float = 0.75, p_wrong: float = 0.65):
         super().__init__(answers)
         self.correct_line = correct_line
+        self.p_right, self.p_wrong = p_right, p_wrong
         self.judged = []
 
     def choose(self, messages, options):
         prompt = messages[-1]["content"]
         self.judged.append(prompt)
         a = prompt.split("Version A:")[1].split("Version B:")[0]
-        # a position bias, as real models have: "A" gets a bonus
-        p_a = 0.75 if self.correct_line in a else 0.65
+        p_a = self.p_right if self.correct_line in a else self.p_wrong
         return Choice({"A": p_a, "B": 1 - p_a}, prompt_tokens=50, prompt_tokens_evaluated=10)
 
 
