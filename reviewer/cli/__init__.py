@@ -10,6 +10,7 @@ from .action import action_cmd
 from .bench import bench_cmd
 from .calibrate import calibrate_cmd
 from .common import EXIT_CODES_HELP
+from .doctor import doctor_cmd
 from .eval import eval_cmd
 from .models import models_cmd
 from .review import review
@@ -32,3 +33,4 @@ main.add_command(eval_cmd)
 main.add_command(action_cmd)
 main.add_command(style_cmd)
 main.add_command(calibrate_cmd)
+main.add_command(doctor_cmd)

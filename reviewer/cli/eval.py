@@ -49,12 +49,15 @@ def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
                 {"model": model_label, "variant": variant, "style": list(style.sources),
                  "sets": [{"name": s.name, "kind": s.kind, "recall": s.recall, "alarm_rate": s.alarm_rate,
                            "posted": s.posted, "seconds_per_case": s.seconds_per_case,
+                           **({"noise_per_case": s.noise_per_case} if s.kind == "slipped" else {}),
                            "cases": [asdict(r) for r in s.results]} for s in sets]},
                 indent=1))
 
     def show(r: CaseResult, so_far: SetScore) -> None:
         write_results(so_far)
-        if r.kind == "prs":
+        if r.kind == "slipped":
+            mark = f"{'caught' if r.caught else 'missed'}, {r.noise} noise, {r.model_calls} model calls"
+        elif r.kind == "prs":
             mark = f"{len(r.negative_comments)} posted, {r.chunks} chunks, {r.model_calls} model calls"
         else:
             mark = ("caught" if r.caught else "missed") + (", ALARM" if r.alarm else "")
@@ -65,7 +68,7 @@ def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
             click.echo(f"{folder.name}:", err=True)
             score = evaluate(folder, review_fn, limit, show)
             if not score.results:
-                raise InputError(f"{folder}: no cases (folders with bug.diff+fix.diff, violation.diff+clean.diff or pr.diff)")
+                raise InputError(f"{folder}: no cases (folders with bug.diff+fix.diff, violation.diff+clean.diff or pr.diff, with meta.json)")
             scores.append(score)
     finally:
         backend.close()
