@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .anchor import _position
@@ -59,6 +59,7 @@ class CaseResult:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     noise: int = 0  # a slipped case's posted comments other than its catches
+    left_out: tuple[dict, ...] = ()  # a PR's drafted findings not posted, each with its trace
 
 
 @dataclass
@@ -191,8 +192,17 @@ def posted(review: Review) -> tuple[dict, ...]:
     """What a review would post on a pull request: its error and warning comments and notes."""
     return tuple(
         {"path": x.path, "line": x.line, "side": getattr(x, "side", None), "severity": x.severity, "body": x.body,
-         "suggestion": getattr(x, "suggestion", None)}
+         "suggestion": getattr(x, "suggestion", None), "trace": [asdict(step) for step in x.trace]}
         for x in (*review.comments, *review.notes) if x.severity in ("error", "warning"))
+
+
+def left_out(review: Review) -> tuple[dict, ...]:
+    """The findings a review drafted but does not post, each with its trace (which pass left it
+    out and why): for reading what the judges did to a real bug."""
+    return tuple(
+        {"path": x.path, "line": x.line, "side": getattr(x, "side", None), "body": x.body[:400],
+         "trace": [asdict(step) for step in x.trace]}
+        for x in (*review.comments, *review.notes, *review.left_out) if x.severity not in ("error", "warning"))
 
 
 ReviewFn = Callable[[DiffInput], Review]
@@ -209,7 +219,7 @@ def evaluate_case(case: Case, review_fn: ReviewFn) -> CaseResult:
         return CaseResult(case.name, case.kind, any(hits), False, time.perf_counter() - start, (), out,
                           len(review.failed), _changed_lines(text), review.stats.model_calls, review.stats.chunks,
                           review.stats.prompt_tokens, review.stats.completion_tokens,
-                          noise=sum(1 for hit in hits if not hit))
+                          noise=sum(1 for hit in hits if not hit), left_out=left_out(review))
     if case.kind == "prs":
         text = case.negative.read_text(encoding="utf-8", errors="replace")
         review = review_fn(DiffInput(text, case.name))
@@ -217,7 +227,7 @@ def evaluate_case(case: Case, review_fn: ReviewFn) -> CaseResult:
         return CaseResult(case.name, case.kind, False, bool(out), time.perf_counter() - start, (), out,
                           len(review.failed), int(case.meta.get("changed_lines") or _changed_lines(text)),
                           review.stats.model_calls, review.stats.chunks, review.stats.prompt_tokens,
-                          review.stats.completion_tokens)
+                          review.stats.completion_tokens, left_out=left_out(review))
     assert case.positive is not None
     positive_text = case.positive.read_text(encoding="utf-8", errors="replace")
     negative_text = case.negative.read_text(encoding="utf-8", errors="replace")

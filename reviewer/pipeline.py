@@ -96,6 +96,7 @@ def merge_duplicates(comments: Sequence[Comment]) -> list[Comment]:
             c.path, c.line, c.side, severity, bodies,  # type: ignore[arg-type]
             old.start_line if old.start_line is not None else c.start_line,
             old.suggestion if old.suggestion is not None else c.suggestion,
+            trace=(*old.trace, *c.trace),
         )
     return sorted(merged.values(), key=lambda c: (c.path, c.line, c.side))
 

@@ -8,12 +8,13 @@ Lines keep the new-file line, the old-file line and the side as separate fields
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import Literal, TypeVar
 
 Side = Literal["RIGHT", "LEFT"]
 Severity = Literal["error", "warning", "note"]
 LineKind = Literal["+", "-", " "]
+T_Finding = TypeVar("T_Finding", "Comment", "Note")
 
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "note")
 SEVERITY_RANK: dict[str, int] = {"note": 0, "warning": 1, "error": 2}
@@ -85,6 +86,18 @@ class Chunk:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One pass's word on a finding: the severity it left, why, and the verdict it read (the
+    JSON report carries each finding's steps, so a reader can tell which pass left a bug out)."""
+
+    stage: str  # "draft", "verify", "explain", "noise", "fixjudge", "floor"
+    severity: str  # the finding's severity after this step
+    reason: str
+    p: float | None = None  # the verdict's probability (verify: P(new is correct); fixjudge: P(fixed))
+    context: str = ""  # what the verdict saw besides the hunk (context.py's summary)
+
+
+@dataclass(frozen=True)
 class Comment:
     path: str
     line: int
@@ -93,6 +106,7 @@ class Comment:
     body: str
     start_line: int | None = None
     suggestion: str | None = None
+    trace: tuple[Step, ...] = field(default=(), compare=False)
 
 
 @dataclass(frozen=True)
@@ -103,6 +117,14 @@ class Note:
     severity: Severity
     body: str
     line: int | None = None
+    trace: tuple[Step, ...] = field(default=(), compare=False)
+
+
+def traced(item: T_Finding, stage: str, severity: str, reason: str, p: float | None = None,
+           context: str = "", **changes) -> T_Finding:
+    """``item`` after a pass: its severity (and any other field changed), the step recorded."""
+    return replace(item, severity=severity, trace=(*item.trace, Step(stage, severity, reason, p, context)),  # type: ignore[arg-type]
+                   **changes)
 
 
 @dataclass(frozen=True)

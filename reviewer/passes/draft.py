@@ -16,7 +16,7 @@ from ..errors import ModelCallError
 from .nonfinding import is_non_finding
 from ..prompt import Templates
 from ..sanitize import clean_code, clean_model_text
-from ..types import SEVERITIES, Chunk, Comment, Completion, Note
+from ..types import SEVERITIES, Chunk, Comment, Completion, Note, traced
 
 
 def output_schema(max_items: int) -> dict[str, Any]:
@@ -168,6 +168,12 @@ def _norm(text: str) -> str:
     return " ".join(text.split()).lower()
 
 
+def _drafted(comments: list[Comment], notes: list[Note]) -> tuple[tuple[Comment, ...], tuple[Note, ...]]:
+    """The draft's findings, each with its first step: the severity the model gave it."""
+    return (tuple(traced(c, "draft", c.severity, "drafted") for c in comments),
+            tuple(traced(n, "draft", n.severity, "drafted, not placed on a diff line") for n in notes))
+
+
 def _to_cache(chunk: Chunk, comments: list[Comment], notes: list[Note]) -> dict[str, Any]:
     where = _offsets(chunk)
     return {
@@ -265,7 +271,7 @@ class Drafter:
             comments, notes = _from_cache(chunk, value)
         except (KeyError, IndexError, TypeError):
             return None  # an entry from an incompatible version: review again
-        return ChunkResult(chunk, tuple(comments), tuple(notes), cached=True)
+        return ChunkResult(chunk, *_drafted(comments, notes), cached=True)
 
     def draft(self, chunk: Chunk) -> ChunkResult:
         hit = self.cached(chunk)
@@ -296,6 +302,6 @@ class Drafter:
             comments, notes = place_findings(chunk, findings, self._elsewhere(chunk))
             if self.cache is not None:
                 self.cache.put(self.key(chunk), _to_cache(chunk, comments, notes))
-            return ChunkResult(chunk, tuple(comments), tuple(notes), tuple(completions), raw=tuple(raw))
+            return ChunkResult(chunk, *_drafted(comments, notes), tuple(completions), raw=tuple(raw))
         return ChunkResult(chunk, completions=tuple(completions), failed=f"model answer failed the schema twice: {error}", raw=tuple(raw))
 

@@ -27,7 +27,7 @@ from ..chunk import language_of
 from ..errors import ModelCallError
 from ..prompt import Templates
 from ..sanitize import clean_model_text
-from ..types import SEVERITY_RANK, Chunk, Comment, Completion, DiffLine, Hunk
+from ..types import SEVERITY_RANK, Chunk, Comment, Completion, DiffLine, Hunk, traced
 from .draft import ChunkResult
 from .judge import judge_system, versions
 from .verify import hunk_index
@@ -268,13 +268,17 @@ class Explainer:
             else:
                 comments.append(c)
         # a finding that could not be placed is spoken for by the judge's hunks: not posted itself
-        notes = [replace(n, severity="note") if n.severity in FLAGGED else n for n in result.notes]
+        notes = [traced(n, "explain", "note", "not placed on a line: its chunk's condemned hunks speak for it")
+                 if n.severity in FLAGGED else n for n in result.notes]
         for index, drafted in sorted(by_hunk.items()):
             explained = self._explain(chunk, chunk.hunks[index], drafted, spent)
-            comments.extend(replace(c, severity="note") for c in drafted)
+            comments.extend(traced(c, "explain", "note", "replaced by the comment written for its condemned hunk")
+                            for c in drafted)
             self.replaced.extend(drafted)
             if explained is not None:
-                comments.append(explained)
+                comments.append(traced(replace(explained, trace=drafted[0].trace), "explain", explained.severity,
+                                       f"written for the hunk the judge condemned (P(new)={verdicts[index]:.2f})",
+                                       verdicts[index]))
         comments.sort(key=lambda c: (c.line, c.side))
         return replace(result, comments=tuple(comments), notes=tuple(notes),
                        completions=result.completions + tuple(spent))

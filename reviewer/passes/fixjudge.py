@@ -23,7 +23,7 @@ from ..cache import ResultCache, pass_key
 from ..chunk import is_test_path, language_of
 from ..errors import ModelCallError
 from ..prompt import Templates
-from ..types import Chunk, Comment, Completion, DiffLine, Hunk
+from ..types import Chunk, Comment, Completion, DiffLine, Hunk, traced
 from .confirm import Confirmer
 from .draft import ChunkResult
 from .judge import cached_verdict, compare, earlier_votes, still_settles, versions
@@ -109,6 +109,8 @@ class FixJudge:
     decide: bool = True  # False: the verdict only decides whether the suggestion is posted
     settle: bool = True  # a verdict stops once its decision is settled (False: every pass is asked)
     dismissed: list[Comment] = field(default_factory=list)
+    # the PR around a hunk (review/context.py), shown to the judge; None or empty: the hunk alone
+    pr_context: Callable | None = None
 
     @cached_property
     def _sources(self) -> tuple[str, str]:
@@ -128,7 +130,9 @@ class FixJudge:
         verdict condemned its hunk (a deleted file, or prose, has no such verdict)."""
         index = hunk_index(chunk, comment)
         p = verdicts.get(index) if index is not None else None
-        return comment if p is not None and p < self.threshold else self._fails(comment)
+        if p is not None and p < self.threshold:
+            return traced(comment, "fixjudge", comment.severity, "on a removed line: stands by the old/new verdict", p)
+        return self._fails(comment, "on a removed line, with no old/new verdict condemning its hunk")
 
     def _judged(self, chunk: Chunk, comment: Comment, spent: list[Completion],
                 verdicts: dict[int, float | None]) -> Comment:
@@ -141,7 +145,7 @@ class FixJudge:
             # line replaced by the comment's own words); a test: its expectations follow code the
             # hunk does not show, for a fix as for the change (on real PRs every test finding the
             # fix judge let through was noise). Such findings are not posted.
-            return self._fails(comment)
+            return self._fails(comment, "in prose or a test: no judge weighs it")
         restoring = comment.suggestion is not None and restores_removed(hunk, comment.suggestion)
         fix = comment.suggestion if restoring or comment.suggestion is None or not looks_like_prose(comment.suggestion) else None
         start = comment.start_line if comment.start_line is not None and fix is not None else comment.line
@@ -155,46 +159,60 @@ class FixJudge:
         # code back) is posted only where the judge prefers it, as every suggestion is
         p_hunk = verdicts.get(index)
         condemned = restoring and p_hunk is not None and p_hunk < self.threshold
-        fails = (lambda: replace(comment, suggestion=None)) if condemned else (lambda: self._fails(comment))
+
+        def fails(reason: str, p: float | None = None) -> Comment:
+            if condemned:  # the comment stands by the old/new verdict; only its suggestion goes
+                return traced(comment, "fixjudge", comment.severity, f"{reason}: the suggestion is not posted; "
+                              "the comment stands by the old/new verdict", p, suggestion=None)
+            return self._fails(comment, reason, p)
+
         if fix is None or not restoring and (looks_like_prose(fix) or not plausible_fix(replaced or target.text, fix)):
-            return fails()  # no change asked for in code: nothing to judge it by
+            return fails("no fix in code to judge it by")
         texts = apply_fix(hunk, start, comment.line, fix)
         if texts is None:
-            return fails()
+            return fails("its fix does not fit the hunk")
         current, fixed = texts
         if current.strip() == fixed.strip() or " ".join(current.split()) == " ".join(fixed.split()):
-            return fails()  # the "fix" changes nothing
+            return fails("its fix changes nothing")
         if language_of(chunk.path) == "python" and breaks_python(current, fixed):
-            return fails()
+            return fails("its fix does not compile")
         pair = versions(hunk)
+        seen = self.pr_context(chunk, hunk) if self.pr_context is not None else None
         if pair is not None and fixed == pair[0] and verdicts.get(index) is not None:
             p_fixed = 1 - verdicts[index]  # the fix is the old version, which the judge has weighed already
         else:
-            p_fixed = self.p_fixed(chunk, hunk, current, fixed, spent)
+            p_fixed = self.p_fixed(chunk, hunk, current, fixed, spent, seen.text() if seen else "")
+        summary = seen.summary() if seen else ""
         if p_fixed is None:
-            return comment
+            return traced(comment, "fixjudge", comment.severity, "no fix verdict (it did not fit)", context=summary)
         if self.stands(p_fixed):  # the fixed version is preferred by the margin
-            return replace(comment, suggestion=fix, start_line=start if start != comment.line else None)
-        return fails()
+            return traced(comment, "fixjudge", comment.severity, f"the code with its fix is preferred "
+                          f"(P(fixed)={p_fixed:.2f})", p_fixed, summary, suggestion=fix,
+                          start_line=start if start != comment.line else None)
+        return fails(f"the code with its fix is not preferred (P(fixed)={p_fixed:.2f})", p_fixed)
 
-    def _fails(self, comment: Comment) -> Comment:
+    def _fails(self, comment: Comment, reason: str, p: float | None = None) -> Comment:
         if not self.decide:
             return replace(comment, suggestion=None)
         self.dismissed.append(comment)
-        return replace(comment, severity="note", suggestion=None)
+        return traced(comment, "fixjudge", "note", reason, p, suggestion=None)
 
-    def p_fixed(self, chunk: Chunk, hunk: Hunk, current: str, fixed: str, spent: list[Completion]) -> float | None:
+    def p_fixed(self, chunk: Chunk, hunk: Hunk, current: str, fixed: str, spent: list[Completion],
+                pr_context: str = "") -> float | None:
         language = language_of(chunk.path)
         model = self.model_identity() if callable(self.model_identity) else self.model_identity
         guidance = self.templates.guidance(language) if self.guidance else ""
-        key = pass_key("fixjudge", [FIXJUDGE_VERSION, model, chunk.path, current, fixed, *self._sources, guidance])
+        around = [pr_context, self.templates.source("judge_context.j2")] if pr_context else []
+        key = pass_key("fixjudge", [FIXJUDGE_VERSION, model, chunk.path, current, fixed, *self._sources, guidance,
+                                    *around])
         decision = self.stands if self.settle else None
         hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None and still_settles(hit, decision):
             return float(hit["p_fixed"])
         try:
             verdict = compare(self.backend, self.templates, chunk.path, language, hunk.section, current, fixed,  # type: ignore[arg-type]
-                              guidance=self.guidance, decision=decision, done=earlier_votes(hit))
+                              guidance=self.guidance, decision=decision, done=earlier_votes(hit),
+                              pr_context=pr_context)
         except ModelCallError:
             return None
         spent.extend(verdict.completions())

@@ -56,12 +56,18 @@ def judge_system(templates: Templates, language: str, guidance: bool = False) ->
 
 def judge_messages(templates: Templates, path: str, language: str, section: str, a: str, b: str,
                    question: str = "correct", labels: tuple[str, str] = ("A", "B"),
-                   context: list[Message] | None = None, guidance: bool = False) -> list[Message]:
+                   context: list[Message] | None = None, guidance: bool = False,
+                   pr_context: str = "") -> list[Message]:
     """The judge's prompt. With ``context`` (the draft's own system and chunk messages) the
     question follows the chunk listing in the same user turn: the model sees the whole chunk,
-    and the prompt shares its long prefix with the draft's, which the KV cache already holds."""
+    and the prompt shares its long prefix with the draft's, which the KV cache already holds.
+    ``pr_context`` (review/context.py: the PR's intent and its related hunks, untrusted text)
+    comes first in the question, so both orders of a verdict share it as their prefix; empty,
+    the prompt is the one asked without it."""
     question_text = templates.render("judge.j2", path=path, language=language, section=section,
                                      a=a, b=b, question=question, labels=labels).strip()
+    if pr_context:
+        question_text = templates.render("judge_context.j2", pr_context=pr_context).strip() + "\n\n" + question_text
     if context:
         *head, last = context
         return [*head, {"role": last["role"], "content": last["content"].rstrip() + "\n\n" + question_text}]
@@ -81,7 +87,7 @@ QUESTION_FORMS = {"pairwise": QUESTIONS, "shared": ("shared",)}
 def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str, hunk: Hunk,
                questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B"),
                context: list[Message] | None = None, guidance: bool = False,
-               decision: Decision | None = None, done: tuple[float, ...] = ()) -> Verdict | None:
+               decision: Decision | None = None, done: tuple[float, ...] = (), pr_context: str = "") -> Verdict | None:
     pair = versions(hunk)
     if pair is None:
         return None
@@ -89,7 +95,7 @@ def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str,
     if questions == ("shared",):
         return _judge_shared(backend, templates, path, language, hunk, old, new, labels, guidance, decision, done)
     return compare(backend, templates, path, language, hunk.section, old, new, questions, labels, context, guidance,
-                   decision, done)
+                   decision, done, pr_context)
 
 
 # a verdict's decision: whether a probability lands on one side of its threshold (True or False)
@@ -99,11 +105,12 @@ Decision = Callable[[float], bool]
 def compare(backend: Chooser, templates: Templates, path: str, language: str, section: str, first: str,
             second: str, questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B"),
             context: list[Message] | None = None, guidance: bool = False,
-            decision: Decision | None = None, done: tuple[float, ...] = ()) -> Verdict:
+            decision: Decision | None = None, done: tuple[float, ...] = (), pr_context: str = "") -> Verdict:
     """P(``second`` is the correct version): each question asked in both orders, averaged (the
     verdict of old against new, and of a finding's code against its fix)."""
     a_label, b_label = labels
-    asks = [(judge_messages(templates, path, language, section, a, b, question, labels, context, guidance),
+    asks = [(judge_messages(templates, path, language, section, a, b, question, labels, context, guidance,
+                            pr_context),
              second_label, question == "correct")
             for question in questions
             for a, b, second_label in ((second, first, a_label), (first, second, b_label))]

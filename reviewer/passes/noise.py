@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from ..types import Comment, Note
+from ..types import Comment, Note, traced
 from .draft import ChunkResult
 from .nonfinding import is_non_finding
 
@@ -208,7 +208,7 @@ class NoiseFilter:
         if kind is None:
             return item
         self.dismissed.append((kind, item))
-        return replace(item, severity="note")
+        return traced(item, "noise", "note", f"not a finding: {kind}")
 
 
 def _merge_sides(comments: Iterable[Comment], chunk) -> list[Comment]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from ..backends.base import Chooser, Message
 from ..cache import ResultCache, pass_key
@@ -18,7 +19,10 @@ from .draft import ChunkResult
 from ..errors import ModelCallError
 from .judge import QUESTION_FORMS, cached_verdict, earlier_votes, judge_hunk, still_settles, versions
 from ..prompt import Templates
-from ..types import Chunk, Comment, Completion, Hunk, Note
+from ..types import Chunk, Comment, Completion, Hunk, Note, traced
+
+if TYPE_CHECKING:
+    from ..review.context import HunkContext
 
 FLAGGED = ("error", "warning")
 # documentation and plain text: "which version is correct?" has no answer there (on real pull
@@ -44,6 +48,13 @@ class Verifier:
     # the explain pass follows and speaks for the findings not placed on a line (it makes every
     # flagged note a note): no verdict of the chunk's other hunks is asked for them
     notes_spoken_for: bool = False
+    # which findings the old/new question weighs (the `judge_question` setting): "old-new" all of
+    # them; "fit" those on code the change alters, while a finding on code the change adds is left
+    # to the fix judge (old against new rewards a feature and acquits its bug); "both" every
+    # finding the old/new verdict acquits goes on to the fix judge too
+    question: str = "old-new"
+    # the PR around a hunk (review/context.py), shown to the judge; None or empty: the hunk alone
+    pr_context: Callable[[Chunk, Hunk], "HunkContext"] | None = None
 
     @cached_property
     def _judge_sources(self) -> tuple[str, ...]:
@@ -56,18 +67,25 @@ class Verifier:
     def _guidance(self, language: str) -> str:
         return self.templates.guidance(language) if self.guidance else ""
 
-    def _key(self, path: str, pair: tuple[str, str], context: list[Message] | None) -> str:
+    def _key(self, path: str, pair: tuple[str, str], context: list[Message] | None, pr_context: str = "") -> str:
         model = self.model_identity() if callable(self.model_identity) else self.model_identity
         guidance = self._guidance(language_of(path))
+        # the PR's context joins the key only when there is some: a hunk judged alone keeps its key
+        around = [pr_context, self.templates.source("judge_context.j2")] if pr_context else []
         return pass_key("verify", [VERIFY_VERSION, model, path, pair, context, *self._judge_sources,
-                                   *([guidance] if guidance else [])])
+                                   *([guidance] if guidance else []), *around])
+
+    def around(self, chunk: Chunk, hunk: Hunk) -> "HunkContext | None":
+        return self.pr_context(chunk, hunk) if self.pr_context is not None else None
 
     def p_new(self, chunk: Chunk, hunk: Hunk, spent: list[Completion]) -> float | None:
         pair = versions(hunk)
         if pair is None or language_of(chunk.path) in PROSE or is_test_path(chunk.path):
             return None  # nothing to compare, prose, or a test: the fix judge decides
         context = self.context(chunk) if self.context is not None else None
-        key = self._key(chunk.path, pair, context)
+        seen = self.around(chunk, hunk)
+        pr_context = seen.text() if seen else ""
+        key = self._key(chunk.path, pair, context, pr_context)
         decision = self.stands if self.settle else None
         hit = self.cache.get(key) if self.cache is not None else None
         if hit is not None and still_settles(hit, decision):
@@ -75,7 +93,7 @@ class Verifier:
         try:
             verdict = judge_hunk(self.backend, self.templates, chunk.path, language_of(chunk.path), hunk,
                                  QUESTION_FORMS[self.form], context=context, guidance=self.guidance,
-                                 decision=decision, done=earlier_votes(hit))
+                                 decision=decision, done=earlier_votes(hit), pr_context=pr_context)
         except ModelCallError:
             return None  # no verdict (e.g. the hunk does not fit): the finding keeps its severity
         if verdict is None:
@@ -108,11 +126,14 @@ class Verifier:
         comments = [self._judged(c, chunk, verdict_for) if c.severity in FLAGGED else c for c in result.comments]
         notes = list(result.notes)
         if flagged_notes and self.notes_spoken_for:
-            notes = [replace(n, severity="note") if n.severity in FLAGGED else n for n in notes]
+            notes = [traced(n, "verify", "note", "not placed on a line: the explain pass speaks for its chunk's "
+                            "condemned hunks") if n.severity in FLAGGED else n for n in notes]
         elif flagged_notes:
             ps = [p for i in range(len(chunk.hunks)) if (p := verdict_for(i)) is not None]
             if ps and min(ps) >= self.threshold:
-                notes = [replace(n, severity="note") if n.severity in FLAGGED else n for n in notes]
+                notes = [traced(n, "verify", "note", f"not placed on a line; every hunk of its chunk acquitted "
+                                f"(lowest P(new)={min(ps):.2f})", min(ps)) if n.severity in FLAGGED else n
+                         for n in notes]
         return replace(result, comments=tuple(comments), notes=tuple(notes),
                        completions=result.completions + tuple(spent), verdicts=tuple(sorted(verdicts.items())))
 
@@ -122,10 +143,24 @@ class Verifier:
         index = hunk_index(chunk, comment)
         if index is None:
             return comment
+        hunk = chunk.hunks[index]
+        if self.question == "fit" and adds_code(hunk, comment):
+            return traced(comment, "verify", comment.severity, "on code this change adds: no old/new question, "
+                          "its fix decides")
         p = verdict_for(index)
-        if p is None or p < self.threshold:
-            return comment
-        return replace(comment, severity="note")
+        seen = self.around(chunk, hunk)
+        summary = seen.summary() if seen else ""
+        if p is None:
+            return traced(comment, "verify", comment.severity, "no old/new verdict (nothing to compare, or it "
+                          "did not fit)", context=summary)
+        if p < self.threshold:
+            return traced(comment, "verify", comment.severity, f"old/new: the new version is worse "
+                          f"(P(new)={p:.2f} < {self.threshold})", p, summary)
+        if self.question == "both":
+            return traced(comment, "verify", comment.severity, f"old/new acquits the change (P(new)={p:.2f}); "
+                          "its fix decides", p, summary)
+        return traced(comment, "verify", "note", f"old/new: the new version is not worse "
+                      f"(P(new)={p:.2f} >= {self.threshold})", p, summary)
 
 
 def hunk_index(chunk: Chunk, comment: Comment | Note) -> int | None:
@@ -136,3 +171,24 @@ def hunk_index(chunk: Chunk, comment: Comment | Note) -> int | None:
             if comment.side == "LEFT" and line.kind == " " and line.old_line == comment.line:
                 return i
     return None
+
+
+_COMMENT_MARKS = ("#", "//", "/*", "*", "--")
+
+
+def adds_code(hunk: Hunk, comment: Comment) -> bool:
+    """Whether a finding sits on code the change adds: its run of changed lines (the added and
+    removed lines between two unchanged ones) removes no code, only adds. A finding on a removed
+    line is on code the change alters."""
+    if comment.side != "RIGHT":
+        return False
+    run: list = []
+    for line in (*hunk.lines, None):
+        if line is not None and line.changed:
+            run.append(line)
+            continue
+        if any(x.kind == "+" and x.new_line == comment.line for x in run):
+            return not any(x.kind == "-" and x.text.strip() and not x.text.strip().startswith(_COMMENT_MARKS)
+                           for x in run)
+        run = []
+    return False
