@@ -45,6 +45,8 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "verify_judge": ("pairwise", "shared"),
     "min_severity": ("note", "warning", "error"),
     "explain": ("diff", "case", "off"),
+    "judge_question": ("old-new", "fit", "both"),
+    "review_context": ("none", "pr"),
     "scope": ("code", "all"),
     "review_event": ("COMMENT", "REQUEST_CHANGES_ON_ERROR", "APPROVE_WHEN_CLEAN"),
 }
@@ -97,6 +99,13 @@ class Settings:
     # 12 of 14 QuixBugs answers with the 1.5B model: docs/quality.md); "off" the draft's words
     explain: str = "diff"
     judge_fix: bool = True  # a finding stands only when the judge prefers the code with its fix
+    # which verdict weighs a finding (passes/verify.py): "old-new" the old/new verdict for all;
+    # "fit" a finding on code the change adds goes to its fix verdict instead (old against new
+    # rewards the feature and acquits its bug); "both" an acquitted finding goes on to its fix verdict
+    judge_question: str = "old-new"
+    # what the judges see besides the hunk (review/context.py): "none"; "pr" the PR's intent (title,
+    # description, changelog lines) and its other hunks that share names with the hunk
+    review_context: str = "none"
     # code: tests and prose (docs, changelogs) are not drafted: neither judge can weigh a finding
     # there, so with the judges on none would be posted (measured on real-prs: docs/quality.md);
     # all: every file is drafted

@@ -23,6 +23,7 @@ from .passes.explain import Explainer
 from .passes.fixjudge import FixJudge
 from .passes.noise import NoiseFilter, Shown, guide_labels
 from .prompt import Templates
+from .review.context import PullRequestContext
 from .style import StyleGuide
 from .style.applied import apply_style
 from .style.line_checks import check_files
@@ -67,6 +68,8 @@ class ReviewOptions:
     noise_filter: bool = DEFAULTS.noise_filter
     explain: str = DEFAULTS.explain
     judge_fix: bool = DEFAULTS.judge_fix
+    judge_question: str = DEFAULTS.judge_question
+    review_context: str = DEFAULTS.review_context
     scope: str = DEFAULTS.scope
     file_context: int = DEFAULTS.file_context
     budget: float | None = DEFAULTS.budget  # seconds; None or 0: no limit
@@ -174,10 +177,12 @@ def run_review(
         observer.planned(timing.plan)  # type: ignore[attr-defined]
     if observer:
         observer.started(len(chunks))
+    around = PullRequestContext(parsed, diff.pr) if options.review_context == "pr" else None
     steps = select_passes(options, backend, templates, cache, drafter, applied.text,
                           Shown(code="\n".join(x.text for f in selected for h in f.hunks for x in h.lines),
                                 other=applied.text + ("\n" + diff.pr.title + "\n" + diff.pr.body if diff.pr else ""),
-                                rule_labels=guide_labels(applied.text)), bool(chunks))
+                                rule_labels=guide_labels(applied.text)), bool(chunks),
+                          (lambda chunk, hunk: around.for_hunk(chunk.path, hunk)) if around else None)
 
     def after_draft(result: ChunkResult) -> ChunkResult:
         # right after its draft, while the KV cache still holds that chunk's prompt
@@ -258,8 +263,10 @@ def unchanged_since(previous: Previous | None, diff: DiffInput, model_name: str)
 
 
 def select_passes(options: ReviewOptions, backend: Backend, templates: Templates, cache: ResultCache | None,
-                  drafter: Drafter, style_text: str, shown: Shown, needed: bool) -> list[Pass]:
-    """The passes each drafted chunk goes through, in order, as the options select them."""
+                  drafter: Drafter, style_text: str, shown: Shown, needed: bool,
+                  pr_context: Callable | None = None) -> list[Pass]:
+    """The passes each drafted chunk goes through, in order, as the options select them;
+    ``pr_context`` (chunk, hunk) -> review/context.py's HunkContext, shown to the judges."""
     steps: list[Pass] = []
     noise = NoiseFilter(lambda chunk: shown) if options.noise_filter else None
     if options.confirm:
@@ -269,7 +276,8 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
         context = drafter.messages if options.verify_context == "chunk" else None
         steps.append(Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,
                               options.verify_judge, options.verify_guidance, options.settle_verdicts,
-                              notes_spoken_for=options.explain != "off"))
+                              notes_spoken_for=options.explain != "off", question=options.judge_question,
+                              pr_context=pr_context))
         if options.explain != "off":
             steps.append(Explainer(backend, templates, backend.identity, options.verify_threshold, cache,
                                    options.verify_guidance, ask_case=options.explain == "case"))
@@ -280,7 +288,7 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
     if judge and options.judge_fix:
         rewriter = Confirmer(backend, templates, style_text, backend.identity, cache)
         steps.append(FixJudge(backend, templates, backend.identity, options.verify_threshold, rewriter, cache,
-                              options.verify_guidance, settle=options.settle_verdicts))
+                              options.verify_guidance, settle=options.settle_verdicts, pr_context=pr_context))
     return steps
 
 

@@ -51,6 +51,11 @@ def isolated_cache(tmp_path_factory, monkeypatch):
     """Every test gets its own result cache; registry stamps stay shared (they are read-mostly)."""
     cache = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("REVIEWER_CACHE_DIR", str(cache))
+    # the llama backend's decode check (backends/llama_health.py) is remembered once for the run,
+    # as it is once per machine: each test's own cache shares the one answer
+    shared_health = tmp_path_factory.getbasetemp() / "health"
+    shared_health.mkdir(exist_ok=True)
+    (cache / "health").symlink_to(shared_health, target_is_directory=True)
     # tests never read the developer's own config or environment
     for name in list(os.environ):
         if name.startswith("REVIEWER_") and name != "REVIEWER_CACHE_DIR":

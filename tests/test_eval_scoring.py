@@ -98,3 +98,44 @@ def test_eval_with_a_style_file_applies_its_checkable_rules(tmp_path, monkeypatc
     assert result.exit_code == 0, result.output
     (s,) = json.loads(out.read_text())["sets"]
     assert len(s["cases"]) == 3 and s["recall"] == 1.0  # a model that says nothing: the checks alone
+
+
+SLIPPED_DIFF = """\
+diff --git a/pkg/serve.py b/pkg/serve.py
+--- a/pkg/serve.py
++++ b/pkg/serve.py
+@@ -10,3 +10,5 @@ def run(port=None):
+     host = "127.0.0.1"
++    if not port:
++        port = 5000
+     return serve(host, port)
+     # end
+"""
+
+
+def _slipped_set(tmp_path):
+    case = tmp_path / "slipped" / "pkg-1234abcd"
+    case.mkdir(parents=True)
+    (case / "pr.diff").write_text(SLIPPED_DIFF)
+    (case / "meta.json").write_text(json.dumps({"intro_subject": "default port", "bug_lines": [
+        {"path": "pkg/serve.py", "line": 11}]}))
+    return tmp_path / "slipped"
+
+
+def test_a_slipped_case_is_caught_near_its_bug_line_and_everything_else_is_noise(tmp_path):
+    from reviewer.eval import evaluate
+
+    (case,) = load_cases(_slipped_set(tmp_path))
+    assert case.kind == "slipped" and case.positive is None
+    near = Comment("pkg/serve.py", 12, "RIGHT", "error", "port 0 is replaced by 5000")
+    far = Comment("pkg/serve.py", 13, "RIGHT", "warning", "host is hard-coded")
+    elsewhere = Comment("pkg/other.py", 11, "RIGHT", "error", "wrong file")
+    note = Note("pkg/serve.py", "warning", "not placed")
+    score = evaluate(tmp_path / "slipped", lambda diff: review_with(near, far, elsewhere, notes=[note]))
+    (result,) = score.results
+    # 12 and 13 are both within 3 lines of 11: a catch; the other file's comment and the note are noise
+    assert result.caught and result.noise == 2 and score.noise_per_case == 2.0 and score.recall == 1.0
+    missed = evaluate(tmp_path / "slipped", lambda diff: review_with(
+        Comment("pkg/serve.py", 11, "RIGHT", "note", "a note does not count")))
+    assert not missed.results[0].caught and missed.results[0].noise == 0
+    assert missed.results[0].left_out and missed.results[0].left_out[0]["body"] == "a note does not count"

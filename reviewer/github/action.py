@@ -29,7 +29,7 @@ COMMAND = "/review"
 # the action's inputs that are settings, named as the config file names them (hyphens); their
 # values are checked as the settings' own (reviewer/config.py decides precedence, as for flags)
 SETTING_INPUTS = ("model", "fail_on", "style", "max_comments", "min_severity", "review_drafts", "review_closed",
-                  "budget")
+                  "budget", "review_context")
 INPUT_SETTINGS = {name.replace("_", "-"): name for name in SETTING_INPUTS}
 _LOGIN, _REPO = LOGIN, FULL_NAME
 _SHA = re.compile(r"^[0-9a-f]{40}$")
