@@ -106,6 +106,8 @@ class Settings:
     # what the judges see besides the hunk (review/context.py): "none"; "pr" the PR's intent (title,
     # description, changelog lines) and its other hunks that share names with the hunk
     review_context: str = "none"
+    # the draft is shown the same context as the judges (review_context = "pr"), after its listing
+    draft_context: bool = False
     # code: tests and prose (docs, changelogs) are not drafted: neither judge can weigh a finding
     # there, so with the judges on none would be posted (measured on real-prs: docs/quality.md);
     # all: every file is drafted

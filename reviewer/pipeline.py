@@ -70,6 +70,7 @@ class ReviewOptions:
     judge_fix: bool = DEFAULTS.judge_fix
     judge_question: str = DEFAULTS.judge_question
     review_context: str = DEFAULTS.review_context
+    draft_context: bool = DEFAULTS.draft_context
     scope: str = DEFAULTS.scope
     file_context: int = DEFAULTS.file_context
     budget: float | None = DEFAULTS.budget  # seconds; None or 0: no limit
@@ -161,10 +162,13 @@ def run_review(
     windows = file_windows(chunks, lambda path: min(options.file_context, room(path) - WINDOW_OVERHEAD)) \
         if options.file_context > 0 else {}
 
+    around = PullRequestContext(parsed, diff.pr) if options.review_context == "pr" else None
     drafter = Drafter(
         backend, templates, system_prompt, max_items=options.comments_per_chunk,
         max_tokens=options.max_tokens, cache=cache, answer_settings={"temperature": options.temperature},
         path_rules=applied.path_rules, windows=windows,
+        pr_context=(lambda chunk: around.for_chunk(chunk.path, chunk.hunks).text())
+        if around is not None and options.draft_context else None,
     )
     if chunks:
         listing = max(sum(w.tokens for w in windows[c.id]) + WINDOW_OVERHEAD if c.id in windows else c.tokens
@@ -177,7 +181,6 @@ def run_review(
         observer.planned(timing.plan)  # type: ignore[attr-defined]
     if observer:
         observer.started(len(chunks))
-    around = PullRequestContext(parsed, diff.pr) if options.review_context == "pr" else None
     steps = select_passes(options, backend, templates, cache, drafter, applied.text,
                           Shown(code="\n".join(x.text for f in selected for h in f.hunks for x in h.lines),
                                 other=applied.text + ("\n" + diff.pr.title + "\n" + diff.pr.body if diff.pr else ""),

@@ -161,3 +161,15 @@ def test_the_json_report_carries_each_findings_trace():
     assert finding["trace"][0] == {"stage": "draft", "severity": "error", "reason": "drafted", "p": None, "context": ""}
     assert finding["trace"][-1]["severity"] == finding["severity"]
     json.dumps(report)
+
+
+def test_the_draft_is_shown_the_pr_context_only_when_asked():
+    answer = json.dumps({"comments": []})
+    plain = Judging([answer] * 3, correct_line="10)")
+    _review(PR_DIFF, plain, review_context="pr", scope="all")
+    assert not any("untrusted-pull-request" in m[-1]["content"] for m in plain.calls)
+    shown = Judging([answer] * 3, correct_line="10)")
+    _review(PR_DIFF, shown, review_context="pr", draft_context=True, scope="all")
+    cli_prompt = next(m[-1]["content"] for m in shown.calls if "## File: 'src/app/cli.py'" in m[-1]["content"])
+    assert cli_prompt.index("## File:") < cli_prompt.index("<untrusted-pull-request>")
+    assert "def fetch_rows(self, table, limit):" in cli_prompt

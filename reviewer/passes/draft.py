@@ -222,6 +222,7 @@ class Drafter:
         answer_settings: dict[str, Any] | None = None,
         path_rules: Callable[[str], str] | None = None,
         windows: Mapping[str, tuple[Chunk, ...]] | None = None,
+        pr_context: Callable[[Chunk], str] | None = None,
     ):
         self.backend = backend
         self.templates = templates
@@ -237,16 +238,20 @@ class Drafter:
         self.path_rules = path_rules  # the style rules for one path only (the chunk prompt)
         # chunk id -> the chunks of its file reviewed with it (chunk.file_windows); absent: alone
         self.windows = dict(windows or {})
+        # the PR around the chunk (review/context.py), after the listing; None or "": none shown
+        self.pr_context = pr_context
 
     def rules(self, chunk: Chunk) -> str:
         return self.path_rules(chunk.path) if self.path_rules is not None else ""
 
+    def around(self, chunk: Chunk) -> str:
+        return self.pr_context(chunk) if self.pr_context is not None else ""
+
     def messages(self, chunk: Chunk) -> list[Message]:
-        return [
-            {"role": "system", "content": self.system_prompt},
-            {"role": "user", "content": self.templates.chunk_prompt(chunk, self.rules(chunk),
-                                                                    self.windows.get(chunk.id, ()))},
-        ]
+        prompt = self.templates.chunk_prompt(chunk, self.rules(chunk), self.windows.get(chunk.id, ()))
+        if around := self.around(chunk):
+            prompt = prompt.rstrip() + "\n\n" + self.templates.render("chunk_context.j2", pr_context=around).strip()
+        return [{"role": "system", "content": self.system_prompt}, {"role": "user", "content": prompt}]
 
     def key(self, chunk: Chunk) -> str:
         rules = self.rules(chunk)
@@ -255,6 +260,8 @@ class Drafter:
         if window:  # what the prompt shows around the chunk, without line numbers (rebases still hit)
             prompt += "\0window\0" + self._window_template + json.dumps([[c.id == chunk.id, [[(x.kind, x.text) for x in h.lines]
                                                                       for h in c.hunks]] for c in window])
+        if around := self.around(chunk):  # none: the key is as before
+            prompt += "\0context\0" + self.templates.source("chunk_context.j2") + around
         return chunk_key(self._identity(), prompt, self._template_hash, self._answer_settings, chunk)
 
     def _elsewhere(self, chunk: Chunk) -> frozenset[tuple[str, int]]:

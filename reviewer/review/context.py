@@ -159,6 +159,26 @@ class PullRequestContext:
         return [(f.path, h, touched_names(f.path, h), defined_names(f.path, h))
                 for f in self.files if not _CHANGELOG.search(f.path) for h in f.hunks]
 
+    def for_chunk(self, path: str, hunks: Sequence[Hunk]) -> HunkContext:
+        """A chunk's context: its hunks' related hunks together (each once, the chunk's own hunks
+        left out), within one hunk's budget."""
+        own = {id(h) for h in hunks}
+        related: list[str] = []
+        names: list[str] = []
+        budget = RELATED_TOKENS
+        for hunk in hunks:
+            seen = self.for_hunk(path, hunk)
+            for text in seen.related:
+                if text in related or any(id(h) in own and text.startswith(f"{path}") and
+                                          _render_hunk(path, h, RELATED_TOKENS // 2) == text for h in hunks):
+                    continue
+                if estimate_tokens(text) > budget:
+                    break
+                related.append(text)
+                budget -= estimate_tokens(text)
+            names.extend(n for n in seen.names if n not in names)
+        return HunkContext(self.intent, tuple(related), tuple(names[:6]))
+
     def for_hunk(self, path: str, hunk: Hunk) -> HunkContext:
         key = (path, id(hunk))
         if key not in self._memo:
