@@ -1,0 +1,427 @@
+"""Rules on tests: a guard or a branch removed, an operand of ``and``/``or`` dropped or added,
+``and`` and ``or`` exchanged, a test negated, a type or a value dropped from ``isinstance`` or
+``in``, a ``None`` or ``hasattr`` check removed before the code it protected."""
+
+from __future__ import annotations
+
+import ast
+
+from .trees import Change, Edit, same
+from .words import (exit_phrase, exits, first_statement, negation, q, qc, real, subject, test_role)
+
+Found = tuple[str, str, tuple[str, ...]]
+
+
+def _stmt(change: Change, body: list[ast.stmt]) -> str:
+    text = first_statement(change, body)
+    return text + " (and the rest of its block)" if len(body) > 1 else text
+
+
+def _false(change: Change, test: ast.expr) -> str:
+    """Where ``test`` does not hold, as words: "`x != 1`", "`ready` is true", "`ok(x)` is false"."""
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        return f"{qc(change, test.operand)} is true"
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(
+            test.ops[0], ast.Eq | ast.NotEq | ast.Is | ast.IsNot | ast.In | ast.NotIn):
+        return q(negation(change, test))
+    return f"{qc(change, test)} is false"
+
+
+def _definitions(change: Change, nodes: list[ast.AST]) -> str:
+    names = {n.id for x in nodes for n in ast.walk(x) if isinstance(n, ast.Name)}
+    notes = [f"{q(name)} was {qc(change, value)}" for name, value in change.dropped_definitions if name in names]
+    return f" ({'; '.join(notes)})" if notes else ""
+
+
+# -- guards and branches (statement lists) --------------------------------------------------------
+
+def _is_elif(edit: Edit) -> bool:
+    parents = real(edit.old_parents)
+    return bool(parents) and isinstance(parents[-1], ast.If) and edit.field == "orelse"
+
+
+def _removed_statement(change: Change) -> tuple[Edit, ast.stmt] | None:
+    edit = change.single
+    if edit is None or not edit.in_list or len(edit.old) != 1 or not isinstance(edit.old[0], ast.stmt):
+        return None
+    return edit, edit.old[0]  # type: ignore[return-value]
+
+
+def guard_removed(change: Change) -> Found | None:
+    """``if not items: return []`` gone: those inputs now reach the code below. An ``if`` with no
+    ``else`` whose body does not leave: its step no longer happens for them."""
+    found = _removed_statement(change)
+    if found is None:
+        return None
+    edit, stmt = found
+    if edit.new or not isinstance(stmt, ast.If) or stmt.orelse or _is_elif(edit):
+        return None
+    leave = exits(stmt.body)
+    if leave is not None:
+        sentence = f"{subject(change, stmt.test)} now reaches the code below instead of {exit_phrase(change, leave)}."
+        return "guard-removed", sentence, (change.code(stmt.test),)
+    if len(stmt.body) == 1 and isinstance(stmt.body[0], ast.Assign) and len(stmt.body[0].targets) == 1:
+        target = stmt.body[0].targets[0]
+        sentence = (f"When {qc(change, stmt.test)}, {qc(change, target)} is no longer set to "
+                    f"{qc(change, stmt.body[0].value)}: it stays as it was.")
+    else:
+        sentence = f"When {qc(change, stmt.test)}, {_stmt(change, stmt.body)} no longer runs."
+    return "conditional-step-removed", sentence, (change.code(stmt.test),)
+
+
+def condition_removed(change: Change) -> Found | None:
+    """``if t: body`` replaced by ``body``: it now runs also where ``t`` does not hold."""
+    edit = change.single
+    if edit is None or not edit.in_list or len(edit.old) != 1 or not isinstance(edit.old[0], ast.If):
+        return None
+    stmt = edit.old[0]
+    if stmt.orelse or len(edit.new) != len(stmt.body) or not all(same(a, b) for a, b in zip(stmt.body, edit.new)):
+        return None
+    sentence = f"The body of {q('if ' + change.code(stmt.test) + ':')} now runs also when {_false(change, stmt.test)}."
+    return "condition-removed", sentence, (change.code(stmt.test),)
+
+
+def branch_removed(change: Change) -> Found | None:
+    """A branch of an ``if``/``elif``/``else`` chain removed: its inputs go on to the next test,
+    to the ``else``, or to nothing."""
+    edit = change.single
+    if edit is None or not edit.in_list:
+        return None
+    parent = real(edit.old_parents)[-1] if real(edit.old_parents) else None
+    if len(edit.old) == 1 and isinstance(edit.old[0], ast.If) and [ast.dump(s) for s in edit.old[0].orelse] == \
+            [ast.dump(s) for s in edit.new] and (edit.new or _is_elif(edit)):
+        branch = edit.old[0]
+        above = " (and no branch above applies)" if _is_elif(edit) else ""
+        tail = edit.new
+        if not tail:
+            goes = "nothing in this `if` runs for that case"
+        elif len(tail) == 1 and isinstance(tail[0], ast.If):
+            goes = f"it now goes on to the test {qc(change, tail[0].test)}"
+        else:
+            goes = f"it now takes the `else` branch ({_stmt(change, list(tail))})"  # type: ignore[arg-type]
+        sentence = f"When {qc(change, branch.test)}{above}, {_stmt(change, branch.body)} no longer runs: {goes}."
+        return "branch-removed", sentence, (change.code(branch.test),)
+    if isinstance(parent, ast.If) and edit.field == "orelse" and not edit.new and \
+            len(edit.old) == len(parent.orelse) and not (len(edit.old) == 1 and isinstance(edit.old[0], ast.If)):
+        body = list(edit.old)
+        if len(body) == 1 and isinstance(body[0], ast.Assign | ast.AugAssign):
+            target = body[0].targets[0] if isinstance(body[0], ast.Assign) else body[0].target
+            rest = f"{qc(change, target)} stays as it is"
+        else:
+            rest = "nothing runs for that case"
+        sentence = f"When none of the branches above applies, {_stmt(change, body)} no longer runs: {rest}."  # type: ignore[arg-type]
+        return "branch-removed", sentence, (change.code(body[0]),)
+    return None
+
+
+# -- operands of and / or -------------------------------------------------------------------------
+
+def _bool_pair(change: Change) -> tuple[ast.BoolOp, ast.expr, tuple[ast.AST, ...]] | None:
+    """(old BoolOp, new expression, the old one's parents) when one ``and``/``or`` changed."""
+    edit = change.single
+    if edit is None:
+        return None
+    if edit.pair and isinstance(edit.pair[0], ast.BoolOp):
+        return edit.pair[0], edit.pair[1], edit.old_parents  # type: ignore[return-value]
+    if edit.pair and isinstance(edit.pair[1], ast.BoolOp) and not isinstance(edit.pair[0], ast.BoolOp):
+        return None
+    if edit.in_list and edit.field == "values" and edit.old_parents and isinstance(edit.old_parents[-1], ast.BoolOp):
+        return edit.old_parents[-1], edit.new_parents[-1], edit.old_parents[:-1]  # type: ignore[return-value]
+    return None
+
+
+def _dropped(old: ast.BoolOp, new: ast.expr) -> tuple[list[ast.expr], list[ast.expr]] | None:
+    """(dropped operands, kept operands) when ``new`` is ``old`` with operands left out."""
+    kept = new.values if isinstance(new, ast.BoolOp) and type(new.op) is type(old.op) else [new]
+    i, dropped = 0, []
+    for value in old.values:
+        if i < len(kept) and same(value, kept[i]):
+            i += 1
+        else:
+            dropped.append(value)
+    return (dropped, list(kept)) if i == len(kept) and dropped and kept else None
+
+
+def _joined(change: Change, nodes: list[ast.expr], op: str) -> str:
+    return q(f" {op} ".join(change.code(n) for n in nodes))
+
+
+def operand_dropped(change: Change) -> Found | None:
+    found = _bool_pair(change)
+    if found is None:
+        return None
+    old, new, parents = found
+    parts = _dropped(old, new)
+    if parts is None:
+        return None
+    dropped, kept = parts
+    role = test_role(parents, old)
+    is_and = isinstance(old.op, ast.And)
+    what = _joined(change, dropped, "and" if is_and else "or") + _definitions(change, dropped)
+    rest = _joined(change, kept, "and" if is_and else "or")
+    if is_and:
+        where = f"when {_false(change, dropped[0])}" if len(dropped) == 1 else f"when {what} is false"
+        where += _definitions(change, dropped) if len(dropped) == 1 else ""
+        if role and role[0] == "if":
+            sentence = f"{_stmt(change, role[1].body)} now also runs {where} (the test still needs {rest})."
+        elif role and role[0] == "while":
+            sentence = f"The loop now also runs {where} (it still needs {rest})."
+        elif role and role[0] == "filter":
+            sentence = f"A {qc(change, role[1].target)} for which {what} is false is no longer left out."
+        else:
+            sentence = f"{q(change.code(new))} no longer requires {what}."
+        return "condition-weakened", sentence, tuple(change.code(d) for d in dropped)
+    if role and role[0] == "if":
+        leave = exits(role[1].body)
+        after = ": that case now reaches the code below" if leave is not None and not role[1].orelse else ""
+        sentence = f"When {what} holds but {rest} does not, {_stmt(change, role[1].body)} no longer runs{after}."
+    elif role and role[0] == "while":
+        sentence = f"The loop no longer runs when {what} holds but {rest} does not."
+    elif role and role[0] == "filter":
+        sentence = f"A {qc(change, role[1].target)} for which only {what} holds is now left out."
+    else:
+        sentence = f"{q(change.code(new))} no longer holds when only {what} does."
+    return "condition-narrowed", sentence, tuple(change.code(d) for d in dropped)
+
+
+def operand_added(change: Change) -> Found | None:
+    edit = change.single
+    if edit is None:
+        return None
+    if edit.pair and isinstance(edit.pair[1], ast.BoolOp):
+        new, old, parents = edit.pair[1], edit.pair[0], edit.old_parents
+    elif edit.in_list and edit.field == "values" and edit.new_parents and isinstance(edit.new_parents[-1], ast.BoolOp):
+        new, old, parents = edit.new_parents[-1], edit.old_parents[-1], edit.old_parents[:-1]
+    else:
+        return None
+    parts = _dropped(new, old)  # the new test is the old one with operands added
+    if parts is None:
+        return None
+    added, _ = parts
+    role = test_role(parents, old)
+    if not role or role[0] != "if":
+        return None
+    body = _stmt(change, role[1].body)
+    if isinstance(new.op, ast.And):
+        where = _false(change, added[0]) if len(added) == 1 else f"{_joined(change, added, 'and')} is false"
+        return "condition-narrowed", f"{body} no longer runs when {where}.", tuple(change.code(a) for a in added)
+    sentence = f"{body} now also runs when {_joined(change, added, 'or')} holds."
+    return "condition-widened", sentence, tuple(change.code(a) for a in added)
+
+
+def and_or_exchanged(change: Change) -> Found | None:
+    edit = change.single
+    if edit is None or edit.pair is None or edit.field != "op" or not edit.old_parents:
+        return None
+    old, new = edit.pair
+    if not (isinstance(old, ast.And | ast.Or) and isinstance(new, ast.And | ast.Or)):
+        return None
+    expr = edit.old_parents[-1]
+    values = " and ".join(q(change.code(v)) for v in expr.values)  # type: ignore[attr-defined]
+    role = test_role(edit.old_parents[:-1], expr)
+    who = _stmt(change, role[1].body) if role and role[0] == "if" else "The test"
+    verb = "runs" if role and role[0] == "if" else "passes"
+    if isinstance(old, ast.And):
+        sentence = f"{who} now {verb} when any one of {values} holds, not only when all of them do."
+    else:
+        sentence = f"{who} now {verb} only when all of {values} hold, no longer when just one does."
+    return "and-or-exchanged", sentence, (change.code(expr),)
+
+
+def negated(change: Change) -> Found | None:
+    edit = change.single
+    if edit is None or edit.pair is None:
+        return None
+    old, new = edit.pair
+    parents = edit.old_parents
+    if isinstance(old, ast.cmpop) and parents and isinstance(parents[-1], ast.Compare):
+        pairs = {(ast.Eq, ast.NotEq), (ast.Is, ast.IsNot), (ast.In, ast.NotIn)}
+        if (type(old), type(new)) not in pairs and (type(new), type(old)) not in pairs:
+            return None
+        test, flipped, parents = parents[-1], edit.new_parents[-1], parents[:-1]
+    elif isinstance(new, ast.UnaryOp) and isinstance(new.op, ast.Not) and same(new.operand, old):
+        test, flipped = old, new
+    elif isinstance(old, ast.UnaryOp) and isinstance(old.op, ast.Not) and same(old.operand, new):
+        test, flipped = old, new
+    else:
+        return None
+    role = test_role(parents, test)
+    if role and role[0] == "if":
+        sentence = f"{_stmt(change, role[1].body)} now runs exactly when {qc(change, test)} does not hold, and no " \
+                   "longer when it does."
+    elif role and role[0] == "while":
+        sentence = f"The loop now runs exactly when {qc(change, test)} does not hold."
+    else:
+        sentence = f"{q(change.code(flipped))} now holds exactly where {qc(change, test)} did not."
+    return "condition-negated", sentence, (change.code(test),)
+
+
+# -- None and hasattr checks ---------------------------------------------------------------------
+
+def none_check_dropped(change: Change) -> Found | None:
+    """``x is None or x.y`` -> ``x.y``: a None ``x`` now reaches ``x.y``."""
+    found = _bool_pair(change)
+    if found is None:
+        return None
+    old, new, _ = found
+    parts = _dropped(old, new)
+    if parts is None or len(parts[0]) != 1:
+        return None
+    check = parts[0][0]
+    guarded = _none_guarded(check, isinstance(old.op, ast.And))
+    if guarded is None:
+        return None
+    later = old.values[[id(v) for v in old.values].index(id(check)) + 1:]
+    access = next((n for v in later for n in ast.walk(v) if isinstance(n, ast.Attribute | ast.Subscript)
+                   and same(n.value, guarded)), None)
+    if access is None:
+        return None
+    error = "`AttributeError`" if isinstance(access, ast.Attribute) else "`TypeError`"
+    sentence = f"A `None` {qc(change, guarded)} now reaches {qc(change, access)}, which raises {error}."
+    return "none-check-removed", sentence, (change.code(check), change.code(access))
+
+
+def _none_guarded(check: ast.expr, in_and: bool) -> ast.expr | None:
+    """The value a check protects from being None: ``x is None`` (in ``or``), ``x is not None``
+    or ``x`` itself (in ``and``)."""
+    if isinstance(check, ast.Compare) and len(check.ops) == 1 and isinstance(check.comparators[0], ast.Constant) \
+            and check.comparators[0].value is None:
+        if isinstance(check.ops[0], ast.Is) and not in_and or isinstance(check.ops[0], ast.IsNot) and in_and:
+            return check.left
+        return None
+    if in_and and isinstance(check, ast.Name | ast.Attribute):
+        return check
+    return None
+
+
+def hasattr_check_removed(change: Change) -> Found | None:
+    """A ``hasattr(x, "a")`` check gone while ``x.a`` (or ``getattr(x, a)``) is still read."""
+    olds = [n for s in change.old.body for n in ast.walk(s) if _is_hasattr(n)]
+    news = [n for s in change.new.body for n in ast.walk(s) if _is_hasattr(n)]
+    for check in olds:
+        if any(same(check, n) for n in news):
+            continue
+        obj, name = check.args  # type: ignore[attr-defined]
+        read = next((n for n in _unprotected(change.new.body) if _reads(n, obj, name)), None)
+        # the old version read it only inside the statement that made the check (its body, or
+        # a loop over what the check let through): a read elsewhere was never protected by it
+        home = _statement_holding(change.old.body, check)
+        old_reads = [n for s in change.old.body for n in ast.walk(s) if _reads(n, obj, name)]
+        inside = {id(n) for n in ast.walk(home)} if home is not None else set()
+        if read is not None and old_reads and all(id(n) in inside for n in old_reads):
+            sentence = (f"{qc(change, read)} is now reached without the {qc(change, check)} check: where that "
+                        "attribute is missing, it raises `AttributeError`.")
+            return "hasattr-check-removed", sentence, (change.code(check), change.code(read))
+    return None
+
+
+def _statement_holding(body, node: ast.AST) -> ast.stmt | None:
+    """The innermost statement of ``body`` that contains ``node``."""
+    found = None
+    for stmt in (n for s in body for n in ast.walk(s) if isinstance(n, ast.stmt)):
+        if any(x is node for x in ast.walk(stmt)):
+            found = stmt  # walk goes outside in: a later hit is nested deeper
+    return found
+
+
+def _is_hasattr(node: ast.AST) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "hasattr" \
+        and len(node.args) == 2 and not node.keywords
+
+
+def _reads(node: ast.AST, obj: ast.expr, name: ast.expr) -> bool:
+    if isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Load) and same(node.value, obj):
+        return isinstance(name, ast.Constant) and node.attr == name.value
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr" \
+        and len(node.args) == 2 and not node.keywords and same(node.args[0], obj) and same(node.args[1], name)
+
+
+def _unprotected(body) -> list[ast.AST]:
+    """The nodes of ``body`` outside any ``try`` that handles AttributeError (or everything)."""
+    out: list[ast.AST] = []
+
+    def visit(node: ast.AST) -> None:
+        if isinstance(node, ast.Try) and any(_catches_attribute_error(h) for h in node.handlers):
+            for part in (*node.handlers, *node.orelse, *node.finalbody):
+                visit(part)
+            return
+        out.append(node)
+        for child in ast.iter_child_nodes(node):
+            visit(child)
+
+    for stmt in body:
+        visit(stmt)
+    return out
+
+
+def _catches_attribute_error(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    names = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(n, ast.Name) and n.id in ("AttributeError", "Exception", "BaseException") for n in names)
+
+
+# -- isinstance and membership -------------------------------------------------------------------
+
+def membership_changed(change: Change) -> Found | None:
+    """A type dropped from (or added to) ``isinstance(x, (A, B))``, a value from ``x in (a, b)``."""
+    edit = change.single
+    if edit is None:
+        return None
+    holder = _membership_holder(edit)
+    if holder is None:
+        return None
+    old_node, new_node, kind = holder
+    if kind == "isinstance":
+        olds, news = _items(old_node.args[1]), _items(new_node.args[1])  # type: ignore[attr-defined]
+        subject_node = old_node.args[0]  # type: ignore[attr-defined]
+    else:
+        # ``x in (a, b)`` and ``x in (a,)`` only: ``x in a`` asks something else of ``a``
+        olds = _items(old_node.comparators[0], literal_only=True)  # type: ignore[attr-defined]
+        news = _items(new_node.comparators[0], literal_only=True)  # type: ignore[attr-defined]
+        subject_node = old_node.left  # type: ignore[attr-defined]
+    if olds is None or news is None:
+        return None
+    dropped = [x for x in olds if not any(same(x, y) for y in news)]
+    added = [y for y in news if not any(same(x, y) for x in olds)]
+    if bool(dropped) == bool(added) or (dropped and len(news) + len(dropped) != len(olds)):
+        return None
+    who = qc(change, subject_node)
+    test = qc(change, new_node)
+    if kind == "isinstance":
+        one = " or ".join(qc(change, x) for x in (dropped or added))
+        rest = " or ".join(qc(change, x) for x in (news if dropped else olds))
+        if dropped:
+            sentence = f"A {who} that is a {one} but not a {rest} no longer passes {test}."
+        else:
+            sentence = f"A {who} that is a {one} but not a {rest} now passes {test}."
+        return "type-dropped" if dropped else "type-added", sentence, tuple(change.code(x) for x in dropped or added)
+    values = " or ".join(qc(change, x) for x in (dropped or added))
+    negative = isinstance(old_node.ops[0], ast.NotIn)  # type: ignore[attr-defined]
+    passes = (bool(dropped) == negative)
+    sentence = f"A {who} equal to {values} {'now passes' if passes else 'no longer passes'} the test {test}."
+    return "membership-narrowed" if dropped else "membership-widened", sentence, tuple(
+        change.code(x) for x in dropped or added)
+
+
+def _membership_holder(edit: Edit) -> tuple[ast.AST, ast.AST, str] | None:
+    chain_old, chain_new = (*edit.old_parents, *(edit.old[:1])), (*edit.new_parents, *(edit.new[:1]))
+    for i in range(min(len(chain_old), len(chain_new)) - 1, -1, -1):
+        a, b = chain_old[i], chain_new[i]
+        if isinstance(a, ast.Call) and isinstance(b, ast.Call) and isinstance(a.func, ast.Name) and \
+                a.func.id in ("isinstance", "issubclass") and same(a.func, b.func) and len(a.args) == len(b.args) == 2 \
+                and same(a.args[0], b.args[0]):
+            return a, b, "isinstance"
+        if isinstance(a, ast.Compare) and isinstance(b, ast.Compare) and len(a.ops) == 1 and len(b.ops) == 1 and \
+                isinstance(a.ops[0], ast.In | ast.NotIn) and type(a.ops[0]) is type(b.ops[0]) and same(a.left, b.left):
+            return a, b, "in"
+        if isinstance(a, ast.stmt):
+            return None
+    return None
+
+
+def _items(node: ast.AST, literal_only: bool = False) -> list[ast.AST] | None:
+    """The members of a literal tuple, list or set; for ``isinstance`` also one type alone."""
+    if isinstance(node, ast.Tuple | ast.List | ast.Set):
+        return list(node.elts)
+    return [node] if not literal_only and isinstance(node, ast.Name | ast.Attribute) else None

@@ -1,0 +1,383 @@
+"""Rules on statements: an exception handler removed or narrowed, an accumulation replaced by an
+assignment, an addition to a collection or an assignment removed, a returned test replaced by a
+constant, an element dropped from a returned or assigned literal, a default changed, ``//`` and
+``/`` exchanged."""
+
+from __future__ import annotations
+
+import ast
+import builtins
+
+from .trees import Change, Edit, same
+from .words import in_loop, q, qc, real
+
+Found = tuple[str, str, tuple[str, ...]]
+
+# standard exceptions that are not builtins, with the builtin they are (or derive from)
+_KNOWN = {"binascii.Error": ValueError, "json.JSONDecodeError": ValueError, "socket.timeout": TimeoutError,
+          "socket.error": OSError, "ssl.SSLError": OSError, "zlib.error": Exception, "struct.error": Exception,
+          "subprocess.CalledProcessError": Exception, "subprocess.TimeoutExpired": Exception}
+
+
+def _exception(name: str) -> type | None:
+    obj = getattr(builtins, name, None)
+    if isinstance(obj, type) and issubclass(obj, BaseException):
+        return obj
+    return _KNOWN.get(name)
+
+
+def _still_caught(dropped: str, remaining: list[str]) -> bool | None:
+    """Whether the remaining handlers still catch ``dropped``: True, False, or None (unknown:
+    a name whose class is not known here, which might be an alias or a base of it)."""
+    mine = _exception(dropped)
+    unknown = False
+    for name in remaining:
+        if name == dropped:
+            return True
+        theirs = _exception(name)
+        if mine is not None and theirs is not None:
+            if issubclass(mine, theirs):
+                return True
+        elif theirs in (Exception, BaseException):
+            return True
+        else:
+            unknown = True
+    return None if unknown else False
+
+
+def _types(node: ast.AST | None) -> list[ast.AST] | None:
+    if node is None:
+        return None
+    if isinstance(node, ast.Tuple):
+        return list(node.elts)
+    return [node] if isinstance(node, ast.Name | ast.Attribute) else None
+
+
+def _action(change: Change, handler: ast.ExceptHandler) -> str:
+    first = handler.body[0]
+    if isinstance(first, ast.Return):
+        return f"the handler returned {qc(change, first.value) if first.value is not None else '`None`'}"
+    if isinstance(first, ast.Pass):
+        return "the handler ignored it"
+    if isinstance(first, ast.Continue):
+        return "the handler went on with the next pass of the loop"
+    return f"the handler ran {qc(change, first)}"
+
+
+def _propagates(change: Change, dropped: list[str], remaining: list[str], handler: ast.ExceptHandler) -> str | None:
+    hedges = []
+    for name in dropped:
+        caught = _still_caught(name, remaining)
+        if caught:
+            return None
+        if caught is None:
+            hedges.append(name)
+    what = " or ".join(q(x) for x in dropped)
+    unless = f" (unless it is also a {' or '.join(q(x) for x in remaining)})" if hedges else ""
+    return (f"A {what} raised in the `try` is no longer caught here{unless}: it now propagates, where "
+            f"{_action(change, handler)} before.")
+
+
+def _handler_of(edit: Edit) -> tuple[ast.ExceptHandler, ast.ExceptHandler, ast.Try] | None:
+    for i in range(len(edit.old_parents) - 1, -1, -1):
+        a = edit.old_parents[i]
+        if isinstance(a, ast.ExceptHandler):
+            tries = [p for p in edit.old_parents[:i] if isinstance(p, ast.Try)]
+            on_type = (i + 1 < len(edit.old_parents) and edit.old_parents[i + 1] is a.type) or \
+                (i + 1 == len(edit.old_parents) and edit.field == "type")
+            return (a, edit.new_parents[i], tries[-1]) if on_type and tries else None  # type: ignore[return-value]
+        if isinstance(a, ast.stmt):
+            return None
+    return None
+
+
+def _handler_types(try_node: ast.Try, skip: ast.ExceptHandler) -> list[str] | None:
+    names: list[str] = []
+    for h in try_node.handlers:
+        if h is skip:
+            continue
+        if h.type is None:
+            return None  # a bare except catches everything
+        found = _types(h.type)
+        if found is None:
+            return None
+        names.extend(ast.unparse(x) for x in found)
+    return names
+
+
+def handler_narrowed(change: Change) -> Found | None:
+    """``except (OSError, ValueError)`` -> ``except OSError``: a ValueError now propagates."""
+    edit = change.single
+    if edit is None:
+        return None
+    found = _handler_of(edit)
+    if found is None:
+        return None
+    old, new, try_node = found
+    olds, news = _types(old.type), _types(new.type)
+    if olds is None or news is None:
+        return None
+    dropped = [x for x in olds if not any(same(x, y) for y in news)]
+    if not dropped or len(olds) - len(dropped) != len(news):
+        return None
+    others = _handler_types(try_node, old)
+    if others is None:
+        return None
+    remaining = [ast.unparse(x) for x in news] + others
+    sentence = _propagates(change, [ast.unparse(x) for x in dropped], remaining, old)
+    return ("handler-narrowed", sentence, tuple(ast.unparse(x) for x in dropped)) if sentence else None
+
+
+def handler_removed(change: Change) -> Found | None:
+    """An ``except`` clause removed, or the whole ``try`` unwrapped to its body."""
+    edit = change.single
+    if edit is None or not edit.in_list or edit.new and edit.field == "handlers":
+        return None
+    parent = edit.old_parents[-1] if edit.old_parents else None
+    if edit.field == "handlers" and isinstance(parent, ast.Try) and len(edit.old) == 1:
+        handler, try_node = edit.old[0], parent
+    elif len(edit.old) == 1 and isinstance(edit.old[0], ast.Try) and len(edit.old[0].handlers) == 1 and \
+            not edit.old[0].orelse and not edit.old[0].finalbody and \
+            [ast.dump(s) for s in edit.old[0].body] == [ast.dump(s) for s in edit.new]:
+        try_node = edit.old[0]
+        handler = try_node.handlers[0]
+    else:
+        return None
+    if not isinstance(handler, ast.ExceptHandler):
+        return None
+    others = _handler_types(try_node, handler) if try_node is parent else []
+    if others is None:
+        return None
+    if handler.type is None:
+        if others:
+            return None
+        sentence = f"Any exception raised in the `try` now propagates, where {_action(change, handler)} before."
+        return "handler-removed", sentence, ()
+    types = _types(handler.type)
+    if types is None:
+        return None
+    sentence = _propagates(change, [ast.unparse(x) for x in types], others, handler)
+    return ("handler-removed", sentence, tuple(ast.unparse(x) for x in types)) if sentence else None
+
+
+_AUG = {ast.Add: "added to it", ast.Sub: "subtracted from it", ast.Mult: "multiplied it", ast.BitOr: "merged into it"}
+
+
+def accumulation_replaced(change: Change) -> Found | None:
+    """``total += x`` -> ``total = x``: each pass now replaces the total."""
+    edit = change.single
+    if edit is None or edit.pair is None:
+        return None
+    old, new = edit.pair
+    if isinstance(old, ast.AugAssign) and isinstance(new, ast.Assign) and len(new.targets) == 1 and \
+            same(old.target, new.targets[0]) and same(old.value, new.value):
+        verb = _AUG.get(type(old.op), "combined with it")
+        target, value = qc(change, old.target), qc(change, old.value)
+        if in_loop(edit.old_parents):
+            sentence = (f"{qc(change, new)} now replaces {target} each time it runs: only the last {value} is kept, "
+                        f"where {qc(change, old)} {verb}.")
+        else:
+            sentence = f"{target} is now set to {value}: what it held before is dropped, where {qc(change, old)} {verb}."
+        return "accumulation-replaced", sentence, (change.code(old), change.code(new))
+    if isinstance(old, ast.Assign) and isinstance(new, ast.AugAssign) and len(old.targets) == 1 and \
+            same(new.target, old.targets[0]) and same(old.value, new.value):
+        sentence = (f"{qc(change, new)} now keeps what {qc(change, new.target)} already held, where "
+                    f"{qc(change, old)} replaced it: a value left from before now stays in the result.")
+        return "accumulation-replaced", sentence, (change.code(old), change.code(new))
+    return None
+
+
+_ADDS = {"add", "append", "appendleft", "insert", "put"}
+
+
+def _removed_one(change: Change) -> tuple[Edit, ast.stmt] | None:
+    edit = change.single
+    if edit is None or not edit.in_list or edit.new or len(edit.old) != 1 or not isinstance(edit.old[0], ast.stmt):
+        return None
+    return edit, edit.old[0]  # type: ignore[return-value]
+
+
+def addition_removed(change: Change) -> Found | None:
+    """``seen.add(node)`` gone while ``node in seen`` is tested, or ``lines.append(x)`` gone before
+    ``return lines``, or ``stack.append(t)`` gone while ``stack.pop()`` is read."""
+    found = _removed_one(change)
+    if found is None:
+        return None
+    _, stmt = found
+    call = stmt.value if isinstance(stmt, ast.Expr) else None
+    if not (isinstance(call, ast.Call) and isinstance(call.func, ast.Attribute) and call.func.attr in _ADDS
+            and call.args and not call.keywords):
+        return None
+    box, item = call.func.value, call.args[-1]
+    new_nodes = [n for s in change.new.body for n in ast.walk(s)]
+    if any(isinstance(n, ast.Call) and same(n, call) for n in new_nodes):
+        return None  # still done elsewhere in view
+    names = (change.code(stmt),)
+    test = next((n for n in new_nodes if isinstance(n, ast.Compare) and len(n.ops) == 1 and isinstance(n.ops[0], ast.In)
+                 and same(n.left, item) and same(n.comparators[0], box)), None)
+    if test is not None:
+        sentence = (f"{qc(change, stmt)} no longer runs, so {qc(change, test)} no longer becomes true through it: "
+                    f"a {qc(change, item)} reached again is handled again.")
+        return "addition-removed", sentence, names
+    later = [n for s in change.old.body for n in ast.walk(s) if getattr(n, "lineno", 0) > stmt.lineno]
+    if any(isinstance(n, ast.Return) and n.value is not None and same(n.value, box) for n in later):
+        sentence = (f"{qc(change, box)} no longer gets {qc(change, item)} added here, so the {qc(change, box)} "
+                    "returned below is missing it.")
+        return "addition-removed", sentence, names
+    pops = [n for n in (*later, *_loop_nodes(change, stmt)) if isinstance(n, ast.Call) and
+            isinstance(n.func, ast.Attribute) and n.func.attr in ("pop", "popleft", "get") and same(n.func.value, box)]
+    if pops:
+        sentence = (f"{qc(change, item)} is no longer put on {qc(change, box)}, so {qc(change, pops[0])} can no "
+                    "longer return it.")
+        return "addition-removed", sentence, names
+    return None
+
+
+def _loop_nodes(change: Change, stmt: ast.stmt) -> list[ast.AST]:
+    edit = change.single
+    loop = in_loop(edit.old_parents) if edit is not None else None
+    return list(ast.walk(loop)) if loop is not None else []
+
+
+def assignment_removed(change: Change) -> Found | None:
+    """``self.x = v`` gone: ``self.x`` is left as it was; ``prev = node`` gone from a loop:
+    ``prev`` keeps the value it had before the loop."""
+    found = _removed_one(change)
+    if found is None:
+        return None
+    edit, stmt = found
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+    elif isinstance(stmt, ast.AugAssign):
+        target, value = stmt.target, None
+    else:
+        return None
+    if isinstance(target, ast.Attribute | ast.Subscript) and value is not None:
+        holder = real(edit.old_parents)[-1] if real(edit.old_parents) else None
+        siblings = getattr(holder, edit.field, None) if holder is not None else list(change.old.body)
+        after = [s for s in (siblings or []) if getattr(s, "lineno", 0) > stmt.lineno]
+        if any(isinstance(s, ast.Assign) and any(same(t, target) for t in s.targets) for s in after):
+            return None
+        sentence = f"{qc(change, target)} is no longer set to {qc(change, value)} here: it is left as it was."
+        return "assignment-removed", sentence, (change.code(stmt),)
+    if not isinstance(target, ast.Name):
+        return None
+    loop = in_loop(edit.old_parents)
+    if loop is None:
+        return None
+    name = target.id
+    stores = [n for n in ast.walk(loop) if isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store)
+              and not any(n is x for x in ast.walk(stmt))]
+    if stores:
+        return None
+    before = _assigned_before(change, edit, loop, name)
+    if before is None:
+        return None
+    sentence = (f"{q(name)} no longer changes in the loop: it stays {qc(change, before.value)}, from "
+                f"{qc(change, before)} before it")
+    returned = [n for s in change.old.body for n in ast.walk(s) if isinstance(n, ast.Return) and
+                isinstance(n.value, ast.Name) and n.value.id == name and n.lineno > loop.end_lineno]  # type: ignore[operator]
+    sentence += f", and {qc(change, returned[0])} returns that." if returned else "."
+    return "assignment-removed", sentence, (change.code(stmt),)
+
+
+def _assigned_before(change: Change, edit: Edit, loop: ast.AST, name: str) -> ast.Assign | None:
+    """The one assignment ``name = ...`` in the statements before ``loop`` (None: none, or more)."""
+    parents = edit.old_parents
+    index = next(i for i, p in enumerate(parents) if p is loop)
+    holder = parents[index - 1] if index > 0 else None
+    for field in ("body", "orelse", "finalbody", "handlers"):
+        block = list(change.old.body) if holder is None else getattr(holder, field, None)
+        if isinstance(block, list) and any(s is loop for s in block):
+            earlier = block[:[i for i, s in enumerate(block) if s is loop][0]]
+            hits = [s for s in earlier for n in ast.walk(s) if isinstance(n, ast.Name) and n.id == name
+                    and isinstance(n.ctx, ast.Store)]
+            if len(hits) == 1 and isinstance(hits[0], ast.Assign) and len(hits[0].targets) == 1 and \
+                    isinstance(hits[0].targets[0], ast.Name):
+                return hits[0]
+            return None
+        if holder is None:
+            break
+    return None
+
+
+_BOOLEAN_CALLS = {"isinstance", "issubclass", "hasattr", "callable", "all", "any", "bool"}
+
+
+def return_made_constant(change: Change) -> Found | None:
+    """``return depth == 0`` -> ``return True``: where the test is false, True now comes back."""
+    edit = change.single
+    if edit is None or edit.pair is None or edit.field != "value" or not edit.old_parents or \
+            not isinstance(edit.old_parents[-1], ast.Return):
+        return None
+    old, new = edit.pair
+    if not (isinstance(new, ast.Constant) and isinstance(new.value, bool)):
+        return None
+    boolean = isinstance(old, ast.Compare | ast.BoolOp) or (isinstance(old, ast.UnaryOp) and isinstance(old.op, ast.Not)) \
+        or (isinstance(old, ast.Call) and isinstance(old.func, ast.Name) and old.func.id in _BOOLEAN_CALLS)
+    if not boolean:
+        return None
+    flipped = "false" if new.value else "true"
+    sentence = (f"This `return` now gives {qc(change, new)} whatever {qc(change, old)} is: where it is {flipped}, "
+                f"the result is now {qc(change, new)} instead of {q(str(not new.value))}.")
+    return "return-made-constant", sentence, (change.code(old), change.code(new))
+
+
+def element_dropped(change: Change) -> Found | None:
+    """``return [n]`` -> ``return []``: the result no longer holds ``n``."""
+    edit = change.single
+    if edit is None or not edit.in_list or edit.new or edit.field != "elts" or len(edit.old_parents) < 2:
+        return None
+    literal, holder = edit.old_parents[-1], edit.old_parents[-2]
+    if not isinstance(literal, ast.List | ast.Tuple | ast.Set):
+        return None
+    kind = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set"}[type(literal)]
+    items = " and ".join(qc(change, x) for x in edit.old)
+    empty = ": it is now empty" if len(edit.old) == len(literal.elts) else ""
+    if isinstance(holder, ast.Return) and holder.value is literal:
+        sentence = f"The returned {kind} no longer holds {items}{empty}."
+    elif isinstance(holder, ast.Assign) and holder.value is literal and len(holder.targets) == 1:
+        sentence = f"{qc(change, holder.targets[0])} no longer holds {items}{empty}."
+    else:
+        return None
+    return "element-dropped", sentence, tuple(change.code(x) for x in edit.old)
+
+
+def default_changed(change: Change) -> Found | None:
+    """``def f(timeout=10)`` -> ``def f(timeout=5)``: a call without ``timeout`` now gets 5."""
+    edit = change.single
+    if edit is None or edit.pair is None or not edit.old_parents or not isinstance(edit.old_parents[-1], ast.arguments):
+        return None
+    arguments = edit.old_parents[-1]
+    old, new = edit.pair
+    if edit.field == "defaults":
+        index = next((i for i, d in enumerate(arguments.defaults) if d is old), None)
+        params = [*arguments.posonlyargs, *arguments.args]
+        param = params[len(params) - len(arguments.defaults) + index] if index is not None else None
+    elif edit.field == "kw_defaults":
+        index = next((i for i, d in enumerate(arguments.kw_defaults) if d is old), None)
+        param = arguments.kwonlyargs[index] if index is not None else None
+    else:
+        return None
+    if param is None:
+        return None
+    sentence = f"A call that leaves out {q(param.arg)} now gets {qc(change, new)}, not {qc(change, old)}."
+    return "default-changed", sentence, (param.arg, change.code(old), change.code(new))
+
+
+def division_changed(change: Change) -> Found | None:
+    """``a // b`` -> ``a / b``: the result is no longer rounded down."""
+    edit = change.single
+    if edit is None or edit.pair is None or edit.field != "op" or not edit.old_parents:
+        return None
+    old, new = edit.pair
+    expr, new_expr = edit.old_parents[-1], edit.new_parents[-1]
+    if isinstance(old, ast.FloorDiv) and isinstance(new, ast.Div):
+        sentence = (f"{qc(change, new_expr)} is no longer rounded down: where {qc(change, expr.right)} does not divide "  # type: ignore[attr-defined]
+                    f"{qc(change, expr.left)}, the result now has a fraction.")  # type: ignore[attr-defined]
+    elif isinstance(old, ast.Div) and isinstance(new, ast.FloorDiv):
+        sentence = (f"{qc(change, new_expr)} is now rounded down: where {qc(change, expr.right)} does not divide "  # type: ignore[attr-defined]
+                    f"{qc(change, expr.left)}, the fraction is lost.")  # type: ignore[attr-defined]
+    else:
+        return None
+    return "division-changed", sentence, (change.code(expr), change.code(new_expr))
