@@ -146,6 +146,8 @@ def slice_dropped(change: Change) -> Found | None:
     parent = edit.old_parents[-1] if edit.old_parents else None
     if isinstance(parent, ast.For) and parent.iter is old:
         sentence = f"The loop now also visits {what}, which it skipped before."
+    elif isinstance(parent, ast.Call) and any(a is old for a in parent.args):
+        sentence = f"{qc(change, parent.func)} now gets all of {q(seq)}: {what}, left out before, are now included."
     else:
         sentence = f"All of {q(seq)} is now used: {what}, left out before, are now included."
     return "slice-dropped", sentence, (change.code(old), seq)
@@ -208,7 +210,7 @@ def comparison_strictness(change: Change) -> Found | None:
     if role and role[0] in ("if", "ifexp", "filter"):
         sentence = f"{equal} now takes the other branch: {detail}."
     elif role and role[0] == "while":
-        sentence = f"At {equal} the loop now {'stops' if was else 'no longer stops'}: {detail}."
+        sentence = f"At {equal} the loop {'now stops' if was else 'no longer stops'}: {detail}."
     else:
         sentence = f"At {equal}, {detail}."
     return "bound-moved", sentence, (change.code(old), change.code(new))

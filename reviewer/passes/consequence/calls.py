@@ -39,6 +39,8 @@ DEFAULTS = {
                                                               "left out"),
     ("subprocess.run", "check"): ("False", "a command that fails no longer raises `CalledProcessError`"),
     ("json.dumps", "sort_keys"): ("False", "the keys are no longer sorted"),
+    ("logging.config.fileConfig", "disable_existing_loggers"): (
+        "True", "loggers that exist before the call (and are not named in the file) are now disabled by it"),
 }
 
 
@@ -73,10 +75,14 @@ def arguments_swapped(change: Change) -> Found | None:
         sentence = (f"{qc(change, old.func)} now gets {qc(change, new.args[i])} as its {ordinal(i)} argument and "
                     f"{qc(change, new.args[j])} as its {ordinal(j)}: the two trade places.")
         return "arguments-swapped", sentence, (change.code(old.args[i]), change.code(old.args[j]))
-    edit = _one_holder(change)
-    if edit is None:
+    holder = _one_holder(change)
+    if holder is None:
         return None
-    old, new = edit
+    old, new = holder
+    edit = change.edits[0]
+    depth = next((i for i, p in enumerate(edit.old_parents) if p is old), 0)
+    if isinstance(old, ast.Tuple) and depth > 0:  # the index tuple: its subscript holds it
+        old, new = edit.old_parents[depth - 1], edit.new_parents[depth - 1]
     if isinstance(old, ast.Subscript) and isinstance(new, ast.Subscript) and same(old.value, new.value) and \
             isinstance(old.slice, ast.Tuple) and isinstance(new.slice, ast.Tuple):
         swap = _swap(old.slice.elts, new.slice.elts)

@@ -160,12 +160,15 @@ def operand_dropped(change: Change) -> Found | None:
     what = _joined(change, dropped, "and" if is_and else "or") + _definitions(change, dropped)
     rest = _joined(change, kept, "and" if is_and else "or")
     if is_and:
+        if any(_none_guarded(d, True) is not None and _uses(kept, _none_guarded(d, True)) for d in dropped):
+            return None  # the rest may now fail on a None (none_check_dropped says so where it can)
         where = f"when {_false(change, dropped[0])}" if len(dropped) == 1 else f"when {what} is false"
-        where += _definitions(change, dropped) if len(dropped) == 1 else ""
+        defined = _definitions(change, dropped)[2:-1] if len(dropped) == 1 else ""
+        still = f"the test still needs {rest}" + (f"; {defined}" if defined else "")
         if role and role[0] == "if":
-            sentence = f"{_stmt(change, role[1].body)} now also runs {where} (the test still needs {rest})."
+            sentence = f"{_stmt(change, role[1].body)} now also runs {where} ({still})."
         elif role and role[0] == "while":
-            sentence = f"The loop now also runs {where} (it still needs {rest})."
+            sentence = f"The loop now also runs {where} ({still})."
         elif role and role[0] == "filter":
             sentence = f"A {qc(change, role[1].target)} for which {what} is false is no longer left out."
         else:
@@ -272,13 +275,31 @@ def none_check_dropped(change: Change) -> Found | None:
     if guarded is None:
         return None
     later = old.values[[id(v) for v in old.values].index(id(check)) + 1:]
-    access = next((n for v in later for n in ast.walk(v) if isinstance(n, ast.Attribute | ast.Subscript)
-                   and same(n.value, guarded)), None)
+    access = next((n for v in later for n in ast.walk(v) if _fails_on_none(n, guarded)), None)
     if access is None:
         return None
     error = "`AttributeError`" if isinstance(access, ast.Attribute) else "`TypeError`"
-    sentence = f"A `None` {qc(change, guarded)} now reaches {qc(change, access)}, which raises {error}."
+    # with other operands before the access, they decide whether it is reached at all
+    start = [id(v) for v in old.values].index(id(check))
+    first = next(v for v in later if any(n is access for n in ast.walk(v)))
+    between = [v for v in old.values[:[id(x) for x in old.values].index(id(first))] if v is not check]
+    reaches = "can now reach" if between or start and old.values[:start] else "now reaches"
+    sentence = f"A `None` {qc(change, guarded)} {reaches} {qc(change, access)}, which raises {error}."
     return "none-check-removed", sentence, (change.code(check), change.code(access))
+
+
+def _fails_on_none(node: ast.AST, value: ast.expr) -> bool:
+    """``node`` raises when ``value`` is None: ``value.a``, ``value[i]``, ``value()``, ``x in value``."""
+    if isinstance(node, ast.Attribute | ast.Subscript):
+        return same(node.value, value)
+    if isinstance(node, ast.Call):
+        return same(node.func, value)
+    return isinstance(node, ast.Compare) and len(node.ops) == 1 and isinstance(node.ops[0], ast.In | ast.NotIn) \
+        and same(node.comparators[0], value)
+
+
+def _uses(nodes: list[ast.expr], value: ast.expr) -> bool:
+    return any(same(n, value) for x in nodes for n in ast.walk(x))
 
 
 def _none_guarded(check: ast.expr, in_and: bool) -> ast.expr | None:

@@ -186,16 +186,19 @@ def _strip_list(body: list[ast.stmt]) -> list[ast.stmt]:
 
 
 def differences(old: Tree, new: Tree) -> list[Edit]:
+    """Where the trees differ; the same edit made in several places (``re.escape(b)`` -> ``b``
+    twice) counts once."""
     out: list[Edit] = []
     _diff_list(list(old.body), list(new.body), (), (), "body", out)
-    return out
+    kinds = {(tuple(dump(x) for x in e.old), tuple(dump(x) for x in e.new)) for e in out}
+    return out[:1] if len(out) > 1 and len(kinds) == 1 else out
 
 
 def _diff(a: ast.AST, b: ast.AST, pa: tuple, pb: tuple, name: str, out: list[Edit], in_list: bool = False) -> None:
     if same(a, b):
         return
-    if type(a) is not type(b):
-        out.append(Edit((a,), (b,), pa, pb, name, in_list))
+    if type(a) is not type(b) or _wraps(a, b) or _wraps(b, a):
+        out.append(Edit((a,), (b,), pa, pb, name, in_list))  # another node, or one wrapped in or out
         return
     values = [(f, getattr(a, f, None), getattr(b, f, None)) for f in a._fields]
     if any(x != y for _, x, y in values if not isinstance(x, ast.AST | list) and not isinstance(y, ast.AST | list)):
@@ -208,6 +211,12 @@ def _diff(a: ast.AST, b: ast.AST, pa: tuple, pb: tuple, name: str, out: list[Edi
             _diff(x, y, pa + (a,), pb + (b,), f, out)
         elif (x is None) != (y is None):
             out.append(Edit(() if x is None else (x,), () if y is None else (y,), pa + (a,), pb + (b,), f))
+
+
+def _wraps(outer: ast.AST, inner: ast.AST) -> bool:
+    """``outer`` holds ``inner`` as one of its own children (``max(0, x)`` and ``x``)."""
+    key = dump(inner)
+    return isinstance(outer, ast.expr) and any(dump(c) == key for c in ast.iter_child_nodes(outer))
 
 
 def _diff_list(xs: list, ys: list, pa: tuple, pb: tuple, name: str, out: list[Edit]) -> None:
