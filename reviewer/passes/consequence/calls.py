@@ -64,13 +64,12 @@ def _call_pair(change: Change) -> tuple[ast.Call, ast.Call] | None:
 def arguments_swapped(change: Change) -> Found | None:
     """``copy(src, dst)`` -> ``copy(dst, src)``; ``grid[k, j]`` -> ``grid[j, k]``."""
     pair = _call_pair(change)
-    if pair is not None:
+    swap = None
+    if pair is not None and len(pair[0].keywords) == len(pair[1].keywords) and \
+            all(same(a, b) for a, b in zip(pair[0].keywords, pair[1].keywords)):
+        swap = _swap(pair[0].args, pair[1].args)
+    if pair is not None and swap is not None:
         old, new = pair
-        if not same(ast.List(old.keywords), ast.List(new.keywords)) or len(old.args) != len(new.args):
-            return None
-        swap = _swap(old.args, new.args)
-        if swap is None:
-            return None
         i, j = swap
         sentence = (f"{qc(change, old.func)} now gets {qc(change, new.args[i])} as its {ordinal(i)} argument and "
                     f"{qc(change, new.args[j])} as its {ordinal(j)}: the two trade places.")
