@@ -54,7 +54,8 @@ def guard_removed(change: Change) -> Found | None:
     if found is None:
         return None
     edit, stmt = found
-    if edit.new or not isinstance(stmt, ast.If) or stmt.orelse or _is_elif(edit):
+    if edit.new or not isinstance(stmt, ast.If) or stmt.orelse or _is_elif(edit) or \
+            all(isinstance(x, ast.Pass) for x in stmt.body):
         return None
     leave = exits(stmt.body)
     if leave is not None:

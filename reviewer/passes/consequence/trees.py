@@ -233,7 +233,32 @@ def _diff_list(xs: list, ys: list, pa: tuple, pb: tuple, name: str, out: list[Ed
             for x, y in zip(xs[i1:i2], ys[j1:j2]):
                 _diff(x, y, pa, pb, name, out, in_list=True)
             continue
+        if tag == "replace" and _pair_by_kind(xs[i1:i2], ys[j1:j2], pa, pb, name, out):
+            continue
         out.append(Edit(tuple(xs[i1:i2]), tuple(ys[j1:j2]), pa, pb, name, True))
+
+
+def _pair_by_kind(xs: list, ys: list, pa: tuple, pb: tuple, name: str, out: list[Edit]) -> bool:
+    """A run of m elements replaced by n (m != n) where each element of the shorter run has the
+    only element of its kind in the longer one: those pairs are compared, the rest are removed
+    or inserted (``x = f()`` removed and the ``if`` after it changed are two edits, not one)."""
+    short, long_ = (xs, ys) if len(xs) < len(ys) else (ys, xs)
+    if not short or len(xs) == len(ys):
+        return False
+    kinds = [type(v) for v in long_]
+    places = [kinds.index(type(v)) if kinds.count(type(v)) == 1 else -1 for v in short]
+    if -1 in places or places != sorted(places) or len(set(places)) != len(places):
+        return False
+    paired = dict(zip(places, short))
+    for k, v in enumerate(long_):
+        if k in paired:
+            a, b = (paired[k], v) if short is xs else (v, paired[k])
+            _diff(a, b, pa, pb, name, out, in_list=True)
+        elif short is xs:
+            out.append(Edit((), (v,), pa, pb, name, True))
+        else:
+            out.append(Edit((v,), (), pa, pb, name, True))
+    return True
 
 
 def _branch_moved(xs: list, ys: list) -> bool:
