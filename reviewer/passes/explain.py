@@ -19,11 +19,11 @@ What the comment says, in order:
   from the code ("`size == limit` now takes the other branch: ...");
 - then the contrast in the diff's own words, and what the judge found ("the code before this
   change looks right and this does not"), or the model's case (``explain = case``);
-- a capable model's own reason is kept instead of the judge's words (``kept_reason``): when the
-  judge condemned the hunk with confidence, and a drafted finding flagged this part's changed
-  lines with a body that names code the change touches and is not noise. Its words follow the
-  contrast, and the classifier's sentence (if any) comes after them: a model that names the
-  consequence itself speaks first, and the exact sentence stays as a check on it.
+- a capable model's own reason is kept (``kept_reason``): when the judge condemned the hunk with
+  confidence, and a drafted finding flagged this part's changed lines with a body that names
+  code the change touches and is not noise. The contrast leads it, its words follow in place of
+  "Please check it.", and the classifier's sentence (if any) comes after them: a model that
+  names the consequence itself speaks first, and the exact sentence stays as a check on it.
 """
 
 from __future__ import annotations
@@ -243,10 +243,9 @@ def body_of(part: Part, explanation: Explanation | None, consequence: Consequenc
     lead = f"{consequence.sentence} " if consequence is not None else ""
     if reason is not None:
         after = "" if consequence is None or same_finding(reason, consequence.sentence) else f" {consequence.sentence}"
-        return clean_model_text(f"{difference(part)}: {_sentence(reason)}{after}")
+        return clean_model_text(f"{_contrast(part)} {_sentence(reason)}{after}")
     if explanation is None or not is_concrete(explanation):
-        return clean_model_text(f"{lead}{difference(part)}: compared side by side, the code before this change looks "
-                                "right and this does not. Please check it.")
+        return clean_model_text(f"{lead}{_contrast(part)} Please check it.")
     lines = [f"{lead}{difference(part)}, which breaks this case:", f"- input: {explanation.input.rstrip('.:')}"]
     if results_differ(explanation):
         lines.append(f"- with this change: {_sentence(explanation.new_result)}")
@@ -264,22 +263,29 @@ _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*(?=\()|[A-Za-z]*_\w+|[a-z]+[A-Z]\w*")
 
 
-def names_code(body: str, lines: tuple[DiffLine, ...]) -> bool:
-    """Whether a finding's body names code of these lines: a quoted span, or an identifier
-    (dotted, called, snake_case or camelCase), that the lines contain."""
+def names_code(body: str, lines: tuple[DiffLine, ...], version: str = "") -> bool:
+    """Whether a finding's body names the code: a quoted span, or an identifier (dotted, called,
+    snake_case or camelCase), that these lines contain; or a quoted expression made only of
+    names the hunk's ``version`` uses (`prices[n - 1]` where the code reads `prices` and `n`)."""
     code = " ".join(" ".join(x.text.split()) for x in lines)
     spans = [" ".join(x.split()) for x in _CODE_SPAN.findall(body)]
     if any(len(x) >= 2 and re.search(r"\w", x) and x in code for x in spans):
+        return True
+    known = set(re.findall(r"[A-Za-z_]\w*", version))
+    if any((names := set(re.findall(r"[A-Za-z_]\w*", x))) and names <= known for x in spans):
         return True
     words = set(_IDENTIFIER.findall(_CODE_SPAN.sub(" ", body)))
     return any(re.search(rf"(?<![\w.]){re.escape(w)}(?!\w)", code) for w in words)
 
 
-def kept_reason(part: Part, drafted: list[Comment], p_new: float | None, hunk_code: str) -> str | None:
-    """The drafted reason a condemned part's comment keeps (None: the judge's words instead):
-    the judge was confident, a drafted finding flagged one of the part's changed lines, its body
-    names code the part changes (its added lines; its removed lines for a pure removal), and,
-    with the difference leading it as it will be posted, it is not noise."""
+def kept_reason(part: Part, drafted: list[Comment], p_new: float | None, hunk_code: str,
+                new_version: str = "") -> str | None:
+    """The drafted reason a condemned part's comment keeps (None: the judge's words alone): the
+    judge was confident, a drafted finding flagged one of the part's changed lines, its body
+    names code the part changes (its added lines; its removed lines for a pure removal) or an
+    expression of the names the new version uses (``names_code``), and it
+    is not noise, alone or after the contrast as it will be posted (the noise pass reads it
+    next: what it would demote is not kept)."""
     if p_new is None or p_new > REASON_CONFIDENCE:
         return None
     right = {x.line for x in part.added}
@@ -290,11 +296,16 @@ def kept_reason(part: Part, drafted: list[Comment], p_new: float | None, hunk_co
         if not lines & (right if c.side == "RIGHT" else left):
             continue
         reason = " ".join(c.body.split())
-        if not reason or _NEEDS_CONTEXT.search(reason) or not names_code(reason, target):
+        if not reason or _NEEDS_CONTEXT.search(reason) or not names_code(reason, target, new_version):
             continue
-        if noise_kind(f"{difference(part)}: {reason}", Shown(code=hunk_code)) is None:
+        shown = Shown(code=hunk_code)
+        if noise_kind(reason, shown) is None and noise_kind(f"{_contrast(part)} {reason}", shown) is None:
             return reason
     return None
+
+
+def _contrast(part: Part) -> str:
+    return f"{difference(part)}: compared side by side, the code before this change looks right and this does not."
 
 
 def revert(part: Part) -> str | None:
@@ -371,7 +382,7 @@ class Explainer:
             target, start = part.removed[0], None
         # what the change does differently, read from the code (Python only): the comment's lead
         consequence = classify(*pair) if language_of(chunk.path) == "python" else None
-        reason = kept_reason(part, drafted, p_new, "\n".join(x.text for x in hunk.lines))
+        reason = kept_reason(part, drafted, p_new, "\n".join(x.text for x in hunk.lines), pair[1])
         body = body_of(part, explanation, consequence, reason)
         return Comment(chunk.path, target.line, target.side, severity, body, start, revert(part))  # type: ignore[arg-type]
 
