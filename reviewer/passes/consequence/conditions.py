@@ -201,12 +201,22 @@ def operand_added(change: Change) -> Found | None:
     parts = _dropped(new, old)  # the new test is the old one with operands added
     if parts is None:
         return None
-    added, _ = parts
+    added, kept = parts
+    is_and = isinstance(new.op, ast.And)
+    for check in added:  # a None check put before code that failed on None: that failure is gone
+        guarded = _none_guarded(check, is_and)
+        later = new.values[[id(v) for v in new.values].index(id(check)) + 1:]
+        access = next((n for v in later for n in ast.walk(v) if _fails_on_none(n, guarded)), None) \
+            if guarded is not None else None
+        if access is not None:
+            error = "`AttributeError`" if isinstance(access, ast.Attribute) else "`TypeError`"
+            sentence = f"A `None` {qc(change, guarded)} no longer reaches {qc(change, access)}, which raised {error}."
+            return "none-check-added", sentence, (change.code(check),)
     role = test_role(parents, old)
     if not role or role[0] != "if":
         return None
     body = _stmt(change, role[1].body)
-    if isinstance(new.op, ast.And):
+    if is_and:
         where = _false(change, added[0]) if len(added) == 1 else f"{_joined(change, added, 'and')} is false"
         return "condition-narrowed", f"{body} no longer runs when {where}.", tuple(change.code(a) for a in added)
     sentence = f"{body} now also runs when {_joined(change, added, 'or')} holds."
