@@ -184,6 +184,8 @@ CASES = [
                              "now `True` instead of `False`."),
     ("def parts(x):\n    return [x, 1]", "def parts(x):\n    return [1]",
      "element-dropped", "The returned list no longer holds `x`."),
+    ("def base(k):\n    return [[]]", "def base(k):\n    return []",
+     "element-dropped", "The returned list no longer holds `[]`: it is now empty."),
     ("keys = ('id', 'name')", "keys = ()",
      "element-dropped", "`keys` no longer holds `'id'` and `'name'`: it is now empty."),
     ("def fetch(url, timeout=30):\n    pass", "def fetch(url, timeout=3):\n    pass",

@@ -326,21 +326,36 @@ def return_made_constant(change: Change) -> Found | None:
 def element_dropped(change: Change) -> Found | None:
     """``return [n]`` -> ``return []``: the result no longer holds ``n``."""
     edit = change.single
-    if edit is None or not edit.in_list or edit.new or edit.field != "elts" or len(edit.old_parents) < 2:
+    if edit is None or not edit.old_parents:
         return None
-    literal, holder = edit.old_parents[-1], edit.old_parents[-2]
-    if not isinstance(literal, ast.List | ast.Tuple | ast.Set):
+    literals = ast.List | ast.Tuple | ast.Set
+    if edit.in_list and not edit.new and edit.field == "elts" and len(edit.old_parents) >= 2:
+        literal, holder, dropped = edit.old_parents[-1], edit.old_parents[-2], list(edit.old)
+    elif edit.pair and isinstance(edit.pair[0], literals) and type(edit.pair[0]) is type(edit.pair[1]):
+        literal, holder = edit.pair[0], edit.old_parents[-1]
+        kept = [ast.dump(x) for x in edit.pair[1].elts]  # type: ignore[attr-defined]
+        dropped, i = [], 0
+        for x in literal.elts:  # type: ignore[attr-defined]
+            if i < len(kept) and ast.dump(x) == kept[i]:
+                i += 1
+            else:
+                dropped.append(x)
+        if i != len(kept) or not dropped:
+            return None
+    else:
+        return None
+    if not isinstance(literal, literals):
         return None
     kind = {ast.List: "list", ast.Tuple: "tuple", ast.Set: "set"}[type(literal)]
-    items = " and ".join(qc(change, x) for x in edit.old)
-    empty = ": it is now empty" if len(edit.old) == len(literal.elts) else ""
+    items = " and ".join(qc(change, x) for x in dropped)
+    empty = ": it is now empty" if len(dropped) == len(literal.elts) else ""
     if isinstance(holder, ast.Return) and holder.value is literal:
         sentence = f"The returned {kind} no longer holds {items}{empty}."
     elif isinstance(holder, ast.Assign) and holder.value is literal and len(holder.targets) == 1:
         sentence = f"{qc(change, holder.targets[0])} no longer holds {items}{empty}."
     else:
         return None
-    return "element-dropped", sentence, tuple(change.code(x) for x in edit.old)
+    return "element-dropped", sentence, tuple(change.code(x) for x in dropped)
 
 
 def default_changed(change: Change) -> Found | None:
