@@ -149,3 +149,16 @@ def test_a_reason_is_kept_only_on_the_changed_line_naming_the_code_and_not_noise
     other = _finding(12, "`range(1, n - 1)` drops the last element `prices[n - 1]`, which is wrong.")
     from dataclasses import replace
     assert kept_reason(part, [replace(_finding(12, good), severity="warning"), other], 0.01, code) == other.body
+
+
+def test_no_consequence_sentence_turns_a_comment_into_noise():
+    # the noise pass reads the comment after explain: a sentence that made it noise would change
+    # what is posted, not only its words
+    from test_consequence import CASES
+
+    from reviewer.passes.noise import Shown, noise_kind
+
+    for old, new, _, sentence in CASES:
+        body = (f"{sentence} This change replaces `a` with `b`: compared side by side, the code before this change "
+                "looks right and this does not. Please check it.")
+        assert noise_kind(body, Shown(code=old + "\n" + new)) is None, sentence

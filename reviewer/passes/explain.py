@@ -49,8 +49,8 @@ from .verify import hunk_index
 FLAGGED = ("error", "warning")
 EXPLAIN_VERSION = 4  # 4: the consequence sentence leads; a confident judge keeps the draft's reason
 # a drafted reason is kept only where the judge condemned the hunk at least this clearly (p_new at
-# most this): Qwen2.5-Coder-1.5B's condemnations sit at 0.45..0.49 and its words were right in 4 of
-# 18 caught QuixBugs cases (docs/quality.md), a capable model's verdicts are sharp
+# most this): Qwen2.5-Coder-1.5B's verdicts sit close to 0.5 and its words named the defect in 4
+# of 18 caught QuixBugs cases (docs/quality.md); a capable model's verdicts are sharp
 REASON_CONFIDENCE = 0.25
 MAX_TOKENS = 400
 _FIELD = {"type": "string", "maxLength": 300}
