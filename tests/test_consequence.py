@@ -80,7 +80,7 @@ CASES = [
     ("if opened and not closed:\n    read()", "if opened:\n    read()",
      "condition-weakened", "`read()` now also runs when `closed` is true (the test still needs `opened`)."),
     ("keep = [x for x in xs if x.ok and x.size > 0]", "keep = [x for x in xs if x.ok]",
-     "condition-weakened", "A `x` for which `x.size > 0` is false is no longer left out."),
+     "condition-weakened", "An `x` for which `x.size > 0` is false is no longer left out."),
     ("if expired or revoked:\n    return False\nreturn True", "if expired:\n    return False\nreturn True",
      "condition-narrowed", "When `revoked` holds but `expired` does not, `return False` no longer runs: that case "
                            "now reaches the code below."),
@@ -99,11 +99,11 @@ CASES = [
     ("if kind == 'dir':\n    walk()", "if kind != 'dir':\n    walk()",
      "condition-negated", "`walk()` now runs exactly when `kind == 'dir'` does not hold, and no longer when it does."),
     ("if isinstance(value, (int, float)):\n    scale(value)", "if isinstance(value, int):\n    scale(value)",
-     "type-dropped", "A `value` that is a `float` but not a `int` no longer passes `isinstance(value, int)`."),
+     "type-dropped", "A `value` that is a `float` but not an `int` no longer passes `isinstance(value, int)`."),
     ("if code in (301, 302, 307):\n    follow()", "if code in (301, 302):\n    follow()",
      "membership-narrowed", "A `code` equal to `307` no longer passes the test `code in (301, 302)`."),
     ("if ext not in ('.py', '.pyi'):\n    skip()", "if ext not in ('.py',):\n    skip()",
-     "membership-narrowed", "A `ext` equal to `'.pyi'` now passes the test `ext not in ('.py',)`."),
+     "membership-narrowed", "An `ext` equal to `'.pyi'` now passes the test `ext not in ('.py',)`."),
     ("if hasattr(conf, 'level'):\n    lvl = conf.level\nelse:\n    lvl = 0\nreturn lvl", "return conf.level",
      "hasattr-check-removed", "`conf.level` is now reached without the `hasattr(conf, 'level')` check: where that "
                               "attribute is missing, it raises `AttributeError`."),
@@ -158,14 +158,14 @@ CASES = [
      "handler-removed", "A `TypeError` raised in the `try` is no longer caught here: it now propagates, where the "
                         "handler ran `log()` before."),
     ("try:\n    close(h)\nexcept OSError:\n    pass\nnext_one()", "close(h)\nnext_one()",
-     "handler-removed", "A `OSError` raised in the `try` is no longer caught here: it now propagates, where the handler "
+     "handler-removed", "An `OSError` raised in the `try` is no longer caught here: it now propagates, where the handler "
                         "ignored it before."),
     ("for x in xs:\n    total += x", "for x in xs:\n    total = x",
      "accumulation-replaced", "`total = x` now replaces `total` each time it runs: only the last `x` is kept, where "
                               "`total += x` added to it."),
     ("seen = set()\nfor n in todo:\n    if n in seen:\n        continue\n    seen.add(n)\n    expand(n)",
      "seen = set()\nfor n in todo:\n    if n in seen:\n        continue\n    expand(n)",
-     "addition-removed", "`seen.add(n)` no longer runs, so `n in seen` no longer becomes true through it: a `n` "
+     "addition-removed", "`seen.add(n)` no longer runs, so `n in seen` no longer becomes true through it: an `n` "
                          "reached again is handled again."),
     ("out = []\nfor w in words:\n    out.append(w)\n    out.append(sep)\nout.append(last)\nreturn out",
      "out = []\nfor w in words:\n    out.append(w)\n    out.append(sep)\nreturn out",

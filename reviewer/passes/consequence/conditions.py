@@ -7,7 +7,7 @@ from __future__ import annotations
 import ast
 
 from .trees import Change, Edit, same
-from .words import (exit_phrase, exits, first_statement, negation, q, qc, real, subject, test_role)
+from .words import (article, exit_phrase, exits, first_statement, negation, q, qc, real, subject, test_role)
 
 Found = tuple[str, str, tuple[str, ...]]
 
@@ -171,7 +171,8 @@ def operand_dropped(change: Change) -> Found | None:
         elif role and role[0] == "while":
             sentence = f"The loop now also runs {where} ({still})."
         elif role and role[0] == "filter":
-            sentence = f"A {qc(change, role[1].target)} for which {what} is false is no longer left out."
+            target = qc(change, role[1].target)
+            sentence = f"{article(target, True)} {target} for which {what} is false is no longer left out."
         else:
             sentence = f"{q(change.code(new))} no longer requires {what}."
         return "condition-weakened", sentence, tuple(change.code(d) for d in dropped)
@@ -182,7 +183,8 @@ def operand_dropped(change: Change) -> Found | None:
     elif role and role[0] == "while":
         sentence = f"The loop no longer runs when {what} holds but {rest} does not."
     elif role and role[0] == "filter":
-        sentence = f"A {qc(change, role[1].target)} for which only {what} holds is now left out."
+        target = qc(change, role[1].target)
+        sentence = f"{article(target, True)} {target} for which only {what} holds is now left out."
     else:
         sentence = f"{q(change.code(new))} no longer holds when only {what} does."
     return "condition-narrowed", sentence, tuple(change.code(d) for d in dropped)
@@ -423,15 +425,13 @@ def membership_changed(change: Change) -> Found | None:
     if kind == "isinstance":
         one = " or ".join(qc(change, x) for x in (dropped or added))
         rest = " or ".join(qc(change, x) for x in (news if dropped else olds))
-        if dropped:
-            sentence = f"A {who} that is a {one} but not a {rest} no longer passes {test}."
-        else:
-            sentence = f"A {who} that is a {one} but not a {rest} now passes {test}."
+        verb = "no longer passes" if dropped else "now passes"
+        sentence = f"{article(who, True)} {who} that is {article(one)} {one} but not {article(rest)} {rest} {verb} {test}."
         return "type-dropped" if dropped else "type-added", sentence, tuple(change.code(x) for x in dropped or added)
     values = " or ".join(qc(change, x) for x in (dropped or added))
     negative = isinstance(old_node.ops[0], ast.NotIn)  # type: ignore[attr-defined]
     passes = (bool(dropped) == negative)
-    sentence = f"A {who} equal to {values} {'now passes' if passes else 'no longer passes'} the test {test}."
+    sentence = f"{article(who, True)} {who} equal to {values} {'now passes' if passes else 'no longer passes'} the test {test}."
     return "membership-narrowed" if dropped else "membership-widened", sentence, tuple(
         change.code(x) for x in dropped or added)
 

@@ -9,7 +9,7 @@ import ast
 import builtins
 
 from .trees import Change, Edit, same
-from .words import in_loop, q, qc, real
+from .words import article, in_loop, q, qc, real
 
 Found = tuple[str, str, tuple[str, ...]]
 
@@ -73,8 +73,9 @@ def _propagates(change: Change, dropped: list[str], remaining: list[str], handle
         if caught is None:
             hedges.append(name)
     what = " or ".join(q(x) for x in dropped)
-    unless = f" (unless it is also a {' or '.join(q(x) for x in remaining)})" if hedges else ""
-    return (f"A {what} raised in the `try` is no longer caught here{unless}: it now propagates, where "
+    others = " or ".join(q(x) for x in remaining)
+    unless = f" (unless it is also {article(others)} {others})" if hedges else ""
+    return (f"{article(what, True)} {what} raised in the `try` is no longer caught here{unless}: it now propagates, where "
             f"{_action(change, handler)} before.")
 
 
@@ -217,7 +218,7 @@ def addition_removed(change: Change) -> Found | None:
                  and same(n.left, item) and same(n.comparators[0], box)), None)
     if test is not None:
         sentence = (f"{qc(change, stmt)} no longer runs, so {qc(change, test)} no longer becomes true through it: "
-                    f"a {qc(change, item)} reached again is handled again.")
+                    f"{article(qc(change, item))} {qc(change, item)} reached again is handled again.")
         return "addition-removed", sentence, names
     later = [n for s in change.old.body for n in ast.walk(s) if getattr(n, "lineno", 0) > stmt.lineno]
     if any(isinstance(n, ast.Return) and n.value is not None and same(n.value, box) for n in later):

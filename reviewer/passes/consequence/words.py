@@ -17,6 +17,14 @@ def q(text: str) -> str:
     return f"`{text.replace('`', chr(39))}`"
 
 
+def article(quoted: str, capital: bool = False) -> str:
+    """"a" or "an" before a quoted name, as it is read aloud (`item`, `OSError`: "an")."""
+    name = quoted.strip("`").lower()
+    sound = "aefhilmnorsx" if len(name) == 1 or not name[1:2].isalpha() else "aeio"  # a letter: its name
+    word = "an" if name[:1] in tuple(sound) else "a"
+    return word.capitalize() if capital else word
+
+
 def qc(change: Change, node: ast.AST) -> str:
     return q(change.code(node))
 
