@@ -75,7 +75,8 @@ def score(labels: dict) -> None:
     fired = [v for v in labels.values() if v.get("kind")]
     false = [k for k, v in labels.items() if v.get("kind") and not v.get("true")]
     good = [k for k, v in caught.items() if v.get("kind") and v.get("true") and v.get("says_what_goes_wrong")]
-    print(f"cases {len(labels)}: a sentence in {len(fired)}, false {len(false)}{' (' + ', '.join(false) + ')' if false else ''}; "
+    named = f" ({', '.join(false)})" if false else ""
+    print(f"cases {len(labels)}: a sentence in {len(fired)}, false {len(false)}{named}; "
           f"caught today {len(caught)}, of which a true sentence that says what goes wrong {len(good)} "
           f"({len(good) / max(len(caught), 1):.2f})")
 

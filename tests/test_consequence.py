@@ -150,15 +150,18 @@ CASES = [
      "try:\n    data = load(path)\nexcept OSError:\n    data = None",
      "handler-narrowed", "A `ValueError` raised in the `try` is no longer caught here: it now propagates, where the "
                          "handler ran `data = None` before."),
-    ("try:\n    v = conv(s)\nexcept (MyError, KeyError):\n    return 0", "try:\n    v = conv(s)\nexcept KeyError:\n    return 0",
-     "handler-narrowed", "A `MyError` raised in the `try` is no longer caught here (unless it is also a `KeyError`): it "
+    ("try:\n    v = conv(s)\nexcept (MyError, KeyError):\n    return 0",
+     "try:\n    v = conv(s)\nexcept KeyError:\n    return 0",
+     "handler-narrowed", "A `MyError` raised in the `try` is no longer caught here (unless it is also a `KeyError`): "
+                         "it "
                          "now propagates, where the handler returned `0` before."),
     ("try:\n    f()\nexcept KeyError:\n    pass\nexcept TypeError:\n    log()",
      "try:\n    f()\nexcept KeyError:\n    pass",
      "handler-removed", "A `TypeError` raised in the `try` is no longer caught here: it now propagates, where the "
                         "handler ran `log()` before."),
     ("try:\n    close(h)\nexcept OSError:\n    pass\nnext_one()", "close(h)\nnext_one()",
-     "handler-removed", "An `OSError` raised in the `try` is no longer caught here: it now propagates, where the handler "
+     "handler-removed", "An `OSError` raised in the `try` is no longer caught here: it now propagates, where the "
+                        "handler "
                         "ignored it before."),
     ("for x in xs:\n    total += x", "for x in xs:\n    total = x",
      "accumulation-replaced", "`total = x` now replaces `total` each time it runs: only the last `x` is kept, where "
@@ -180,7 +183,8 @@ CASES = [
      "assignment-removed", "`best` no longer changes in the loop: it stays `None`, from `best = None` before it, and "
                            "`return best` returns that."),
     ("def balanced(depth):\n    return depth == 0", "def balanced(depth):\n    return True",
-     "return-made-constant", "This `return` now gives `True` whatever `depth == 0` is: where it is false, the result is "
+     "return-made-constant", "This `return` now gives `True` whatever `depth == 0` is: where it is false, the "
+                             "result is "
                              "now `True` instead of `False`."),
     ("def parts(x):\n    return [x, 1]", "def parts(x):\n    return [1]",
      "element-dropped", "The returned list no longer holds `x`."),
@@ -193,7 +197,8 @@ CASES = [
     ("def fetch(url, *, retries=2):\n    pass", "def fetch(url, *, retries=0):\n    pass",
      "default-changed", "A call that leaves out `retries` now gets `0`, not `2`."),
     ("half = count // 2", "half = count / 2",
-     "division-changed", "`count / 2` is no longer rounded down: where `2` does not divide `count`, the result now has a "
+     "division-changed", "`count / 2` is no longer rounded down: where `2` does not divide `count`, the result now "
+                         "has a "
                          "fraction."),
 ]
 
@@ -259,8 +264,9 @@ def test_anything_at_all_is_read_without_raising(old, new):
 
 def test_a_fragment_that_starts_inside_a_block_and_leaves_it_is_read():
     # the hunk starts in an `if` body, two levels in, then goes back out: openers are added
-    old = "            x = load()\n        elif mode == 'b':\n            y = 2\n        if size >= cap:\n            drop()"
-    new = "            x = load()\n        elif mode == 'b':\n            y = 2\n        if size > cap:\n            drop()"
+    head = "            x = load()\n        elif mode == 'b':\n            y = 2\n"
+    old = head + "        if size >= cap:\n            drop()"
+    new = head + "        if size > cap:\n            drop()"
     assert said(old, new)[0] == "bound-moved"
 
 

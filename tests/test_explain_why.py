@@ -143,7 +143,8 @@ def test_a_reason_is_kept_only_on_the_changed_line_naming_the_code_and_not_noise
     assert kept_reason(part, [_finding(13, good)], 0.01, code) is None  # another line (context)
     assert kept_reason(part, [_finding(12, "This is wrong and can break.")], 0.01, code) is None  # names no code
     assert kept_reason(part, [_finding(12, "`range` can lead to unexpected behavior.")], 0.01, code) is None  # vague
-    assert kept_reason(part, [_finding(12, "Nice change: `range(1, n - 1)` reads better.")], 0.01, code) is None  # praise
+    praise = _finding(12, "Nice change: `range(1, n - 1)` reads better.")
+    assert kept_reason(part, [praise], 0.01, code) is None
     assert kept_reason(part, [_finding(12, "`prices` is unused, so `range(1, n - 1)` is wrong.")], 0.01, code) is None
     # of two findings on the line, the more severe one that qualifies
     other = _finding(12, "`range(1, n - 1)` drops the last element `prices[n - 1]`, which is wrong.")

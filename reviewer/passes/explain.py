@@ -258,7 +258,8 @@ def body_of(part: Part, explanation: Explanation | None, consequence: Consequenc
 # (the whole diff, the style guide), which the noise pass checks later; kept, it would take the
 # comment down with it
 _NEEDS_CONTEXT = re.compile(r"\bunused\b|\bnever used\b|\bnot used\b|undefined|not defined|never defined|"
-                            r"not declared|deprecat|›|docstring|documentation|type hint|annotation|\bcomments?\b", re.I)
+                            r"not declared|deprecat|›|docstring|documentation|type hint|annotation|"
+                            r"\bcomments?\b", re.I)
 _CODE_SPAN = re.compile(r"`([^`\n]+)`")
 _IDENTIFIER = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+|[A-Za-z_]\w*(?=\()|[A-Za-z]*_\w+|[a-z]+[A-Z]\w*")
 
@@ -384,7 +385,8 @@ class Explainer:
         consequence = classify(*pair) if language_of(chunk.path) == "python" else None
         reason = kept_reason(part, drafted, p_new, "\n".join(x.text for x in hunk.lines), pair[1])
         body = body_of(part, explanation, consequence, reason)
-        return Comment(chunk.path, target.line, target.side, severity, body, start, revert(part))  # type: ignore[arg-type]
+        return Comment(chunk.path, target.line, target.side, severity, body,  # type: ignore[arg-type]
+                       start, revert(part))
 
     def ask(self, path: str, hunk: Hunk, pair: tuple[str, str], parts: list[Part],
             spent: list[Completion]) -> Explanation | None:

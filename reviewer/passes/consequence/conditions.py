@@ -110,7 +110,8 @@ def branch_removed(change: Change) -> Found | None:
             rest = f"{qc(change, target)} stays as it is"
         else:
             rest = "nothing runs for that case"
-        sentence = f"When none of the branches above applies, {_stmt(change, body)} no longer runs: {rest}."  # type: ignore[arg-type]
+        stmt = _stmt(change, body)  # type: ignore[arg-type]
+        sentence = f"When none of the branches above applies, {stmt} no longer runs: {rest}."
         return "branch-removed", sentence, (change.code(body[0]),)
     return None
 
@@ -426,12 +427,14 @@ def membership_changed(change: Change) -> Found | None:
         one = " or ".join(qc(change, x) for x in (dropped or added))
         rest = " or ".join(qc(change, x) for x in (news if dropped else olds))
         verb = "no longer passes" if dropped else "now passes"
-        sentence = f"{article(who, True)} {who} that is {article(one)} {one} but not {article(rest)} {rest} {verb} {test}."
+        sentence = (f"{article(who, True)} {who} that is {article(one)} {one} but not {article(rest)} {rest} "
+                    f"{verb} {test}.")
         return "type-dropped" if dropped else "type-added", sentence, tuple(change.code(x) for x in dropped or added)
     values = " or ".join(qc(change, x) for x in (dropped or added))
     negative = isinstance(old_node.ops[0], ast.NotIn)  # type: ignore[attr-defined]
     passes = (bool(dropped) == negative)
-    sentence = f"{article(who, True)} {who} equal to {values} {'now passes' if passes else 'no longer passes'} the test {test}."
+    verb = "now passes" if passes else "no longer passes"
+    sentence = f"{article(who, True)} {who} equal to {values} {verb} the test {test}."
     return "membership-narrowed" if dropped else "membership-widened", sentence, tuple(
         change.code(x) for x in dropped or added)
 

@@ -75,7 +75,8 @@ def _propagates(change: Change, dropped: list[str], remaining: list[str], handle
     what = " or ".join(q(x) for x in dropped)
     others = " or ".join(q(x) for x in remaining)
     unless = f" (unless it is also {article(others)} {others})" if hedges else ""
-    return (f"{article(what, True)} {what} raised in the `try` is no longer caught here{unless}: it now propagates, where "
+    return (f"{article(what, True)} {what} raised in the `try` is no longer caught here{unless}: it now propagates, "
+            "where "
             f"{_action(change, handler)} before.")
 
 
@@ -178,7 +179,8 @@ def accumulation_replaced(change: Change) -> Found | None:
             sentence = (f"{qc(change, new)} now replaces {target} each time it runs: only the last {value} is kept, "
                         f"where {qc(change, old)} {verb}.")
         else:
-            sentence = f"{target} is now set to {value}: what it held before is dropped, where {qc(change, old)} {verb}."
+            sentence = (f"{target} is now set to {value}: what it held before is dropped, where {qc(change, old)} "
+                        f"{verb}.")
         return "accumulation-replaced", sentence, (change.code(old), change.code(new))
     if isinstance(old, ast.Assign) and isinstance(new, ast.AugAssign) and len(old.targets) == 1 and \
             same(new.target, old.targets[0]) and same(old.value, new.value):
@@ -277,7 +279,8 @@ def assignment_removed(change: Change) -> Found | None:
     sentence = (f"{q(name)} no longer changes in the loop: it stays {qc(change, before.value)}, from "
                 f"{qc(change, before)} before it")
     returned = [n for s in change.old.body for n in ast.walk(s) if isinstance(n, ast.Return) and
-                isinstance(n.value, ast.Name) and n.value.id == name and n.lineno > loop.end_lineno]  # type: ignore[operator]
+                isinstance(n.value, ast.Name) and n.value.id == name
+                and n.lineno > (loop.end_lineno or loop.lineno)]
     sentence += f", and {qc(change, returned[0])} returns that." if returned else "."
     return "assignment-removed", sentence, (change.code(stmt),)
 
@@ -314,7 +317,8 @@ def return_made_constant(change: Change) -> Found | None:
     old, new = edit.pair
     if not (isinstance(new, ast.Constant) and isinstance(new.value, bool)):
         return None
-    boolean = isinstance(old, ast.Compare | ast.BoolOp) or (isinstance(old, ast.UnaryOp) and isinstance(old.op, ast.Not)) \
+    boolean = isinstance(old, ast.Compare | ast.BoolOp) or \
+        (isinstance(old, ast.UnaryOp) and isinstance(old.op, ast.Not)) \
         or (isinstance(old, ast.Call) and isinstance(old.func, ast.Name) and old.func.id in _BOOLEAN_CALLS)
     if not boolean:
         return None
@@ -388,12 +392,14 @@ def division_changed(change: Change) -> Found | None:
         return None
     old, new = edit.pair
     expr, new_expr = edit.old_parents[-1], edit.new_parents[-1]
+    if not isinstance(expr, ast.BinOp):
+        return None
+    divisor, dividend, result = qc(change, expr.right), qc(change, expr.left), qc(change, new_expr)
     if isinstance(old, ast.FloorDiv) and isinstance(new, ast.Div):
-        sentence = (f"{qc(change, new_expr)} is no longer rounded down: where {qc(change, expr.right)} does not divide "  # type: ignore[attr-defined]
-                    f"{qc(change, expr.left)}, the result now has a fraction.")  # type: ignore[attr-defined]
+        sentence = (f"{result} is no longer rounded down: where {divisor} does not divide {dividend}, the result now "
+                    "has a fraction.")
     elif isinstance(old, ast.Div) and isinstance(new, ast.FloorDiv):
-        sentence = (f"{qc(change, new_expr)} is now rounded down: where {qc(change, expr.right)} does not divide "  # type: ignore[attr-defined]
-                    f"{qc(change, expr.left)}, the fraction is lost.")  # type: ignore[attr-defined]
+        sentence = f"{result} is now rounded down: where {divisor} does not divide {dividend}, the fraction is lost."
     else:
         return None
     return "division-changed", sentence, (change.code(expr), change.code(new_expr))

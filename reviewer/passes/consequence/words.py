@@ -144,7 +144,8 @@ def exit_phrase(change: Change, stmt: ast.stmt) -> str:
 def subject(change: Change, test: ast.expr) -> str:
     """The inputs a test holds for, as a subject: "An empty `items`", "A `None` `node`", or
     "A case where `x > 1`"."""
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and isinstance(test.operand, ast.Name | ast.Attribute):
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and \
+            isinstance(test.operand, ast.Name | ast.Attribute):
         return f"An empty (or false) {qc(change, test.operand)}"
     if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.ops[0], ast.Is | ast.Eq) \
             and isinstance(test.comparators[0], ast.Constant) and test.comparators[0].value is None:
