@@ -6,11 +6,12 @@ and on which inputs, with the names and values taken from the code ("`i` no long
 `n - 1`: the loop now stops at `n - 2`."). None when no rule recognises the change.
 
 The rules are a catalogue, one small function per kind, grouped by what they look at
-(``bounds``: comparisons, ranges, slices, counts; ``conditions``: tests, guards, branches,
-membership; ``calls``: arguments, keywords, wrappers; ``statements``: handlers, assignments,
-returns, defaults). Each fires only when the trees show exactly its change (one differing node,
-or one removed statement, of its shape) and says only what follows from the code: a false
-"why" is worse than none. The sentence leads the explain pass's comment on a condemned hunk.
+(``bounds``: comparisons, ranges, slices, counts; ``conditions``: tests, guards, branches;
+``checks``: None, hasattr, isinstance and membership checks; ``calls``: arguments, keywords,
+wrappers; ``handlers``: except clauses; ``statements``: assignments, returns, defaults). Each
+fires only when the trees show exactly its change (one differing node, or one removed statement,
+of its shape) and says only what follows from the code: a false "why" is worse than none. The
+sentence leads the explain pass's comment on a condemned hunk.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import ast
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import bounds, calls, conditions, statements
+from . import bounds, calls, checks, conditions, handlers, statements
 from .trees import Change, Edit, differences, parse_pair, same
 
 
@@ -35,10 +36,10 @@ Rule = Callable[[Change], "tuple[str, str, tuple[str, ...]] | None"]
 # most specific first: a rule that reads a pattern across edits (a hasattr check removed) before
 # the one-node rules that would describe only part of it
 RULES: tuple[Rule, ...] = (
-    conditions.hasattr_check_removed,
-    conditions.none_check_dropped,
-    statements.handler_narrowed,
-    statements.handler_removed,
+    checks.hasattr_check_removed,
+    checks.none_check_dropped,
+    handlers.handler_narrowed,
+    handlers.handler_removed,
     conditions.guard_removed,
     conditions.condition_removed,
     conditions.branch_removed,
@@ -46,7 +47,7 @@ RULES: tuple[Rule, ...] = (
     conditions.operand_added,
     conditions.and_or_exchanged,
     conditions.negated,
-    conditions.membership_changed,
+    checks.membership_changed,
     bounds.range_bound_moved,
     bounds.slice_bound_moved,
     bounds.repetition_count_changed,
