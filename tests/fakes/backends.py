@@ -149,3 +149,50 @@ class TimedJudge(TimedBackend):
         prompt = sum(len(m["content"]) for m in messages) // 4
         self.clock.advance(prompt / self.prefill)
         return Choice({o: 1 / len(options) for o in options}, prompt_tokens=prompt, prompt_tokens_evaluated=prompt)
+
+
+class Capable:
+    """A scripted capable model. Drafting, it flags each added line that a case's bug brought
+    in (``defects``: the line's text -> the defect its fix describes, in a reviewer's words), and
+    any line of ``suspicious`` (a correct change it questions anyway); as judge it is sure of
+    itself whatever the order: P(the version that holds one of the ``correct`` lines) = 0.99."""
+
+    name = "capable"
+    concurrent = False
+
+    def __init__(self, defects: dict[str, str], correct: list[str], suspicious: dict[str, str] | None = None):
+        self.defects, self.correct, self.suspicious = defects, correct, suspicious or {}
+        self.judged: list[str] = []
+
+    def identity(self) -> str:
+        return "capable-" + "|".join(sorted(self.defects)) + "|" + "|".join(sorted(self.suspicious))
+
+    def prepare(self, context_tokens: int) -> None:
+        pass
+
+    def complete(self, messages, schema, max_tokens) -> Completion:
+        comments = []
+        section = ""
+        for line in messages[-1]["content"].splitlines():
+            if line.startswith("__"):
+                section = line
+            m = _ADDED.match(line)
+            if not m or section != "__new hunk__":
+                continue
+            text = m.group(2).strip()
+            for found, severity in ((self.defects, "error"), (self.suspicious, "warning")):
+                if text in found:
+                    comments.append({"line": int(m.group(1)), "side": "RIGHT", "severity": severity,
+                                     "body": found[text]})
+        return Completion(json.dumps({"comments": comments}), prompt_tokens=100, prompt_tokens_evaluated=50,
+                          completion_tokens=20)
+
+    def choose(self, messages, options):
+        prompt = messages[-1]["content"]
+        self.judged.append(prompt)
+        a, b = prompt.split("Version A:")[1].split("Version B:")
+        p_a = 0.99 if any(x in a for x in self.correct) else 0.01 if any(x in b for x in self.correct) else 0.5
+        return Choice({"A": p_a, "B": 1 - p_a}, prompt_tokens=50, prompt_tokens_evaluated=10)
+
+    def close(self) -> None:
+        pass
