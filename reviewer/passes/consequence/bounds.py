@@ -26,6 +26,14 @@ def _holder(edit: Edit, test) -> tuple[int, tuple, tuple] | None:
     return None
 
 
+def _held(change: Change, test) -> tuple[int, tuple, tuple] | None:
+    """``_holder`` of a change that is one edit of one node pair (None otherwise)."""
+    edit = change.single
+    if edit is None or edit.pair is None:
+        return None
+    return _holder(edit, test)
+
+
 def _child(chain: tuple, i: int) -> ast.AST | None:
     return chain[i + 1] if i + 1 < len(chain) else None
 
@@ -41,10 +49,7 @@ def _step_one(call: ast.Call) -> bool:
 
 def range_bound_moved(change: Change) -> Found | None:
     """``range(1, n)`` -> ``range(1, n - 1)``: the last value ``n - 1`` is no longer visited."""
-    edit = change.single
-    if edit is None or edit.pair is None:
-        return None
-    found = _holder(edit, _is_range)
+    found = _held(change, _is_range)
     if found is None:
         return None
     i, chain_old, chain_new = found
@@ -86,10 +91,7 @@ def _is_slice(a: ast.AST, b: ast.AST) -> bool:
 
 def slice_bound_moved(change: Change) -> Found | None:
     """``xs[:n]`` -> ``xs[:n - 1]``: ``xs[n - 1]`` is left out."""
-    edit = change.single
-    if edit is None or edit.pair is None:
-        return None
-    found = _holder(edit, _is_slice)
+    found = _held(change, _is_slice)
     if found is None:
         return None
     i, chain_old, chain_new = found
@@ -155,14 +157,10 @@ def slice_dropped(change: Change) -> Found | None:
 
 def repetition_count_changed(change: Change) -> Found | None:
     """``(len(d) - 1) * [0]`` -> ``len(d) * [0]``: one more ``0`` in the list."""
-    edit = change.single
-    if edit is None or edit.pair is None:
-        return None
-
     def repeat(a: ast.AST, b: ast.AST) -> bool:
         return all(isinstance(x, ast.BinOp) and isinstance(x.op, ast.Mult) for x in (a, b))
 
-    found = _holder(edit, repeat)
+    found = _held(change, repeat)
     if found is None:
         return None
     i, chain_old, chain_new = found

@@ -110,10 +110,7 @@ def _catches_attribute_error(handler: ast.ExceptHandler) -> bool:
 
 def membership_changed(change: Change) -> Found | None:
     """A type dropped from (or added to) ``isinstance(x, (A, B))``, a value from ``x in (a, b)``."""
-    edit = change.single
-    if edit is None:
-        return None
-    holder = _membership_holder(edit)
+    holder = change.found_in_single(_membership_holder)
     if holder is None:
         return None
     old_node, new_node, kind = holder

@@ -108,10 +108,7 @@ def _handler_types(try_node: ast.Try, skip: ast.ExceptHandler) -> list[str] | No
 
 def handler_narrowed(change: Change) -> Found | None:
     """``except (OSError, ValueError)`` -> ``except OSError``: a ValueError now propagates."""
-    edit = change.single
-    if edit is None:
-        return None
-    found = _handler_of(edit)
+    found = change.found_in_single(_handler_of)
     if found is None:
         return None
     old, new, try_node = found

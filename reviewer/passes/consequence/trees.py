@@ -83,6 +83,11 @@ class Change:
     def single(self) -> Edit | None:
         return self.edits[0] if len(self.edits) == 1 else None
 
+    def found_in_single(self, finder):
+        """``finder(edit)`` for a change that is one edit; None for any other change."""
+        edit = self.single
+        return finder(edit) if edit is not None else None
+
 
 def dump(node: ast.AST) -> str:
     return ast.dump(node, include_attributes=False)
