@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 
 from fakes.backends import Capable, Judging
+from fakes.consequence_cases import CASES
 
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
@@ -155,8 +156,6 @@ def test_a_reason_is_kept_only_on_the_changed_line_naming_the_code_and_not_noise
 def test_no_consequence_sentence_turns_a_comment_into_noise():
     # the noise pass reads the comment after explain: a sentence that made it noise would change
     # what is posted, not only its words
-    from test_consequence import CASES
-
     from reviewer.passes.noise import Shown, noise_kind
 
     for old, new, _, sentence in CASES:
