@@ -15,8 +15,8 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 # llama-cpp-python, built for this machine (reviewer/backends/llama_build.py)
-$(VENV)/.llama: reviewer/backends/llama_build.py | $(BIN)/python
-	$(BIN)/python reviewer/backends/llama_build.py install --python $(BIN)/python
+$(VENV)/.llama: reviewer/backends/llama_build.py reviewer/cli/build_llama.py | $(BIN)/python
+	$(BIN)/python reviewer/cli/build_llama.py install --python $(BIN)/python
 	touch $@
 
 llama: $(VENV)/.llama

@@ -72,7 +72,7 @@ def test_a_child_that_dies_of_sigsegv_is_one_line_with_its_fix(smollm2_path):
     error = crash_error(result, smollm2_path)
     assert isinstance(error, NativeCrash) and error.exit_code == EXIT_MODEL == 4
     assert str(error).startswith("llama.cpp crashed on this CPU (SIGSEGV in the first decode")
-    assert "llama_build install" in str(error)
+    assert "build_llama install" in str(error)
 
 
 @pytest.mark.model

@@ -11,15 +11,12 @@ pip caches a built wheel by the sdist alone, whatever ``CMAKE_ARGS`` say, so the
 here with pip's cache off and kept in a folder of its own named by version and flags: a build of
 one configuration is never reused for another.
 
-Standard library only: the Makefile and the Action run it before anything else is installed::
-
-    python3 reviewer/backends/llama_build.py install --python .venv/bin/python
-    python3 reviewer/backends/llama_build.py flags
+Standard library only: the command that runs it (reviewer/cli/build_llama.py) runs before
+anything else is installed.
 """
 
 from __future__ import annotations
 
-import argparse
 import hashlib
 import json
 import os
@@ -108,7 +105,7 @@ def _wheel_in(folder: Path) -> Path | None:
     return wheels[-1] if wheels else None
 
 
-def build_wheel(python: str, version: str, args: list[str], log=print) -> Path:
+def build_wheel(python: str, version: str, args: list[str], log=lambda message: None) -> Path:
     """The wheel for (version, flags): the cached one, or one built now with pip's cache off."""
     folder = wheel_dir(version, args)
     wheel = _wheel_in(folder)
@@ -131,7 +128,7 @@ def build_wheel(python: str, version: str, args: list[str], log=print) -> Path:
     return wheel
 
 
-def install(python: str, version: str, args: list[str], log=print) -> Path:
+def install(python: str, version: str, args: list[str], log=lambda message: None) -> Path:
     """Build (or reuse) the wheel for these flags and install it into ``python``'s environment."""
     wheel = build_wheel(python, version, args, log)
     # this build replaces any other of the same version (pip would call that one satisfied), then
@@ -163,28 +160,3 @@ def installed_build() -> dict | None:
         return json.loads(info.read_text())
     except (OSError, ValueError):
         return None
-
-
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=("install", "wheel", "flags"))
-    parser.add_argument("--python", default=sys.executable, help="the Python whose environment gets it")
-    parser.add_argument("--version", default=os.environ.get("REVIEWER_LLAMA_VERSION", TESTED_VERSION))
-    opts = parser.parse_args(argv)
-    args = cmake_args(os.environ.get("CMAKE_ARGS", ""))
-    if opts.command == "flags":
-        print(" ".join(args))
-        print(wheel_dir(opts.version, args))
-    elif opts.command == "wheel":
-        print(build_wheel(opts.python, opts.version, args, log=lambda m: print(m, file=sys.stderr)))
-    else:
-        try:
-            install(opts.python, opts.version, args)
-        except subprocess.CalledProcessError as exc:
-            print(f"error: {' '.join(map(str, exc.cmd[:4]))} ... failed (exit {exc.returncode})", file=sys.stderr)
-            return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

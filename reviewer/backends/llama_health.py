@@ -17,6 +17,7 @@ import platform
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -26,7 +27,7 @@ from .llama_build import cpu_features, installed_build
 
 CHECK_VERSION = 1
 CHECK_TIMEOUT = 600  # seconds: a 27B model's load from a cold disk fits
-REBUILD = "python3 -m reviewer.backends.llama_build install"  # portable flags, AMX off
+REBUILD = "python3 -m reviewer.cli.build_llama install"  # portable flags, AMX off
 
 
 class NativeCrash(ModelError):
@@ -74,26 +75,33 @@ def run_check(model_path: Path, gpu_layers: int = 0, threads: int | None = None,
               timeout: float = CHECK_TIMEOUT, crash: bool = False) -> CheckResult:
     """Load the model in a child process and decode a few tokens; ``crash`` makes the child kill
     itself with SIGSEGV where the decode would be (the path a broken build takes, for tests)."""
-    cmd = [sys.executable, "-m", "reviewer.backends.llama_health", str(model_path), str(gpu_layers),
-           str(threads or 0), *(["--crash"] if crash else [])]
-    start = time.perf_counter()
-    env = dict(os.environ, OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
-    except subprocess.TimeoutExpired:
-        return CheckResult(False, time.perf_counter() - start, error=f"the check did not finish in {timeout:.0f} s")
-    seconds = time.perf_counter() - start
+    with tempfile.TemporaryDirectory(prefix="reviewer-check-") as tmp:
+        answer_file = Path(tmp) / "answer.json"
+        cmd = [sys.executable, "-m", "reviewer.backends.llama_health", str(model_path), str(gpu_layers),
+               str(threads or 0), str(answer_file), *(["--crash"] if crash else [])]
+        start = time.perf_counter()
+        env = dict(os.environ, OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "PASSIVE"))
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
+        except subprocess.TimeoutExpired:
+            return CheckResult(False, time.perf_counter() - start, error=f"the check did not finish in {timeout:.0f} s")
+        seconds = time.perf_counter() - start
+        text = answer_file.read_text() if answer_file.is_file() else ""
+    return _read(proc, seconds, text)
+
+
+def _read(proc: subprocess.CompletedProcess, seconds: float, text: str) -> CheckResult:
+    """The child's end: a signal, an error line, or its answer."""
     if proc.returncode < 0:
         try:
             name = signal.Signals(-proc.returncode).name
         except ValueError:
             name = f"signal {-proc.returncode}"
         return CheckResult(False, seconds, signal=name)
-    lines = [x for x in proc.stdout.splitlines() if x.startswith("{")]
-    if proc.returncode != 0 or not lines:
+    if proc.returncode != 0 or not text.strip():
         tail = (proc.stderr.strip().splitlines() or [f"exit {proc.returncode}"])[-1]
         return CheckResult(False, seconds, error=tail[:300])
-    answer = json.loads(lines[-1])
+    answer = json.loads(text)
     return CheckResult(bool(answer.get("ok")), seconds, int(answer.get("tokens", 0)), error=answer.get("error", ""))
 
 
@@ -130,8 +138,8 @@ def ensure_runs(model_path: Path, memo_dir: Path | None, gpu_layers: int = 0, th
 
 
 def _child(argv: list[str]) -> int:
-    """The child: load, decode a few tokens, print one JSON line."""
-    path, gpu_layers, threads = argv[0], int(argv[1]), int(argv[2]) or None
+    """The child: load, decode a few tokens, write its answer (JSON) to the file it was given."""
+    path, gpu_layers, threads, answer_file = argv[0], int(argv[1]), int(argv[2]) or None, Path(argv[3])
     from llama_cpp import Llama
 
     llm = Llama(model_path=path, n_ctx=256, n_batch=64, n_gpu_layers=gpu_layers, verbose=False,
@@ -145,7 +153,7 @@ def _child(argv: list[str]) -> int:
         token = llm.sample(temp=0.0)
         llm.eval([token])
         produced += 1
-    print(json.dumps({"ok": True, "tokens": produced}), flush=True)
+    answer_file.write_text(json.dumps({"ok": True, "tokens": produced}))
     return 0
 
 

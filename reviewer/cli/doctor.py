@@ -67,7 +67,7 @@ def doctor_cmd(model, gpu_layers, no_check, crash, config_path, verbose):
     say(f"reviewer {__version__} on Python {platform.python_version()}, {platform.system()} {platform.machine()}")
     ident = build_identity()
     if not ident["version"]:
-        raise ModelError("llama-cpp-python is not installed", hint="make install (or python3 -m reviewer.backends.llama_build install)")
+        raise ModelError("llama-cpp-python is not installed", hint="make install (or python3 -m reviewer.cli.build_llama install)")
     built = ident["build"]
     tested = "tested" if ident["version"] == TESTED_VERSION else f"untested; tested: {TESTED_VERSION}"
     say(f"llama-cpp-python {ident['version']} ({tested})")
@@ -84,7 +84,7 @@ def doctor_cmd(model, gpu_layers, no_check, crash, config_path, verbose):
         say(f"CPU features present: {' '.join(present) or 'unknown'}")
         if built is None and {"amx_tile", "amx_int8"} & have:
             say("  warning: this CPU has AMX; a native build (pip's default) can crash here, "
-                "`python3 -m reviewer.backends.llama_build install` builds a portable one")
+                "`python3 -m reviewer.cli.build_llama install` builds a portable one")
         missing = [option for cpu, option in X86_FEATURES if option in " ".join(built["cmake_args"] if built else ())
                    and f"-D{option}=ON" in built["cmake_args"] and cpu not in have]
         if missing:
