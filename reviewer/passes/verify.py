@@ -173,22 +173,15 @@ def hunk_index(chunk: Chunk, comment: Comment | Note) -> int | None:
     return None
 
 
-_COMMENT_MARKS = ("#", "//", "/*", "*", "--")
-
-
 def adds_code(hunk: Hunk, comment: Comment) -> bool:
-    """Whether a finding sits on code the change adds: its run of changed lines (the added and
-    removed lines between two unchanged ones) removes no code, only adds. A finding on a removed
-    line is on code the change alters."""
+    """Whether a finding sits on code the change adds: its run of changed lines (explain's part:
+    the added and removed lines between two unchanged ones) removes no code, only adds. A finding
+    on a removed line is on code the change alters."""
     if comment.side != "RIGHT":
         return False
-    run: list = []
-    for line in (*hunk.lines, None):
-        if line is not None and line.changed:
-            run.append(line)
-            continue
-        if any(x.kind == "+" and x.new_line == comment.line for x in run):
-            return not any(x.kind == "-" and x.text.strip() and not x.text.strip().startswith(_COMMENT_MARKS)
-                           for x in run)
-        run = []
+    from .explain import changed_parts  # explain imports this module
+
+    for part in changed_parts(hunk):
+        if any(x.new_line == comment.line for x in part.added):
+            return not part.removed_code
     return False

@@ -136,7 +136,7 @@ class PullRequestContext:
         self.pr = pr
         self.use_intent = intent
         self.use_related = related
-        self._memo: dict[tuple[str, int], HunkContext] = {}
+        self._memo: dict[tuple[str, tuple[int, ...]], HunkContext] = {}
 
     @cached_property
     def intent(self) -> str:
@@ -160,49 +160,41 @@ class PullRequestContext:
                 for f in self.files if not _CHANGELOG.search(f.path) for h in f.hunks]
 
     def for_chunk(self, path: str, hunks: Sequence[Hunk]) -> HunkContext:
-        """A chunk's context: its hunks' related hunks together (each once, the chunk's own hunks
-        left out), within one hunk's budget."""
-        own = {id(h) for h in hunks}
-        related: list[str] = []
-        names: list[str] = []
-        budget = RELATED_TOKENS
-        for hunk in hunks:
-            seen = self.for_hunk(path, hunk)
-            for text in seen.related:
-                if text in related or any(id(h) in own and text.startswith(f"{path}") and
-                                          _render_hunk(path, h, RELATED_TOKENS // 2) == text for h in hunks):
-                    continue
-                if estimate_tokens(text) > budget:
-                    break
-                related.append(text)
-                budget -= estimate_tokens(text)
-            names.extend(n for n in seen.names if n not in names)
-        return HunkContext(self.intent, tuple(related), tuple(names[:6]))
+        """A chunk's context: the PR's other hunks that share names with any of its hunks."""
+        return self._memoized(path, tuple(hunks))
 
     def for_hunk(self, path: str, hunk: Hunk) -> HunkContext:
-        key = (path, id(hunk))
+        return self._memoized(path, (hunk,))
+
+    def _memoized(self, path: str, hunks: tuple[Hunk, ...]) -> HunkContext:
+        key = (path, tuple(id(h) for h in hunks))
         if key not in self._memo:
-            self._memo[key] = self._build(path, hunk)
+            self._memo[key] = self._build(path, hunks)
         return self._memo[key]
 
-    def _build(self, path: str, hunk: Hunk) -> HunkContext:
+    def _ranked(self, path: str, hunks: tuple[Hunk, ...]) -> list[tuple[int, str, int, Hunk, list[str]]]:
+        """The PR's other hunks (not ``hunks``) that share names with ``hunks``, best first."""
+        own, starts = {id(h) for h in hunks}, {h.new_start for h in hunks}
+        names = set().union(*(touched_names(path, h) for h in hunks))
+        scored = []
+        for other_path, other, touched, defined in self._hunks:
+            if id(other) in own or (other_path == path and other.new_start in starts):
+                continue
+            shared = names & touched
+            if not shared:
+                continue
+            # a hunk that defines a shared name explains it best; then the tests changed with it
+            score = 3 * len(shared & defined) + len(shared) + (1 if is_test_path(other_path) else 0)
+            scored.append((-score, other_path, other.new_start, other, sorted(shared)))
+        scored.sort(key=lambda s: s[:3])
+        return scored
+
+    def _build(self, path: str, hunks: tuple[Hunk, ...]) -> HunkContext:
         related: list[str] = []
         tied: list[str] = []
         if self.use_related:
-            names = touched_names(path, hunk)
-            scored = []
-            for other_path, other, touched, defined in self._hunks:
-                if other is hunk or (other_path == path and other.new_start == hunk.new_start):
-                    continue
-                shared = names & touched
-                if not shared:
-                    continue
-                # a hunk that defines a shared name explains it best; then the tests changed with it
-                score = 3 * len(shared & defined) + len(shared) + (1 if is_test_path(other_path) else 0)
-                scored.append((-score, other_path, other.new_start, other, sorted(shared)))
-            scored.sort(key=lambda s: s[:3])
             budget = RELATED_TOKENS
-            for _, other_path, _, other, shared in scored[:MAX_RELATED]:
+            for _, other_path, _, other, shared in self._ranked(path, hunks)[:MAX_RELATED]:
                 text = _render_hunk(other_path, other, min(budget, RELATED_TOKENS // 2))
                 cost = estimate_tokens(text)
                 if cost > budget:
