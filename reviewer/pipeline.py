@@ -23,6 +23,7 @@ from .passes.explain import Explainer
 from .passes.fixjudge import FixJudge
 from .passes.noise import NoiseFilter, Shown, guide_labels
 from .prompt import Templates
+from .review.repeats import collapse_repeats
 from .review.context import PullRequestContext
 from .style import StyleGuide
 from .style.applied import apply_style
@@ -207,8 +208,8 @@ def run_review(
     notes: list[Note] = [n for r in results for n in r.notes]
     floor = SEVERITY_RANK[options.min_severity]
     # the floor first: a finding left out never merges its words into one that is posted
-    comments = merge_duplicates([c for c in drafted if SEVERITY_RANK[c.severity] >= floor])
-    left_out = (*merge_duplicates([c for c in drafted if SEVERITY_RANK[c.severity] < floor]),
+    comments, repeats = collapse_repeats(merge_duplicates([c for c in drafted if SEVERITY_RANK[c.severity] >= floor]))
+    left_out = (*repeats, *merge_duplicates([c for c in drafted if SEVERITY_RANK[c.severity] < floor]),
                 *(n for n in notes if SEVERITY_RANK[n.severity] < floor))
     notes = [n for n in notes if SEVERITY_RANK[n.severity] >= floor]
     failed = [Failed(r.chunk.id, r.chunk.path, r.failed) for r in results if r.failed]

@@ -66,8 +66,12 @@ _DOCS_REQUEST = re.compile(
 _DOCS_RULE = re.compile(r"docstring|\bdocument(?:ed|ation|s)?\b|type hints?|annotations?|code comments?|"
                         r"comment (?:your|the|all|every|non-obvious) code", re.I)
 
-_UNUSED = re.compile(r"`([A-Za-z_][\w.]*)`\s+(?:is|are|seems to be|appears to be)\s+(?:unused|never used|not used)", re.I)
-_UNDEFINED = re.compile(r"`([A-Za-z_][\w.]*)`\s+(?:is|are)\s+(?:not defined|undefined|never defined|not declared)", re.I)
+# "`x` is not used", "the `x` parameter is not used", "`x` and `y` functions are not imported"
+_KIND = (r"(?:\s+(?:function|method|class|parameter|argument|variable|attribute|property|field|import|module|type|"
+         r"constant)s?)?")
+_UNUSED = re.compile(rf"`([A-Za-z_][\w.]*)`{_KIND}\s+(?:is|are|seems to be|appears to be)\s+(?:unused|never used|not used)", re.I)
+_UNDEFINED = re.compile(rf"`([A-Za-z_][\w.]*)`{_KIND}\s+(?:is|are)\s+(?:not defined|undefined|never defined|not declared|"
+                        r"not imported)", re.I)
 _DEPRECATED = re.compile(r"\bdeprecat\w*", re.I)
 
 # "[CONTRIBUTING.md › Tests]" or "[Style › Naming]": a citation of a style guide section
