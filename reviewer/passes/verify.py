@@ -23,6 +23,7 @@ from ..types import Chunk, Comment, Completion, Hunk, Note, traced
 
 if TYPE_CHECKING:
     from ..review.context import HunkContext
+    from ..review.removals import Removal
 
 FLAGGED = ("error", "warning")
 # documentation and plain text: "which version is correct?" has no answer there (on real pull
@@ -55,6 +56,9 @@ class Verifier:
     question: str = "old-new"
     # the PR around a hunk (review/context.py), shown to the judge; None or empty: the hunk alone
     pr_context: Callable[[Chunk, Hunk], "HunkContext"] | None = None
+    # a finding on a run of lines that only removes definitions (review/removals.py): when nothing
+    # left in the PR uses them, the removal is on purpose and no old/new verdict is asked
+    removal_of: Callable[[Chunk, Hunk, Comment], "Removal | None"] | None = None
 
     @cached_property
     def _judge_sources(self) -> tuple[str, ...]:
@@ -147,6 +151,9 @@ class Verifier:
         if self.question == "fit" and adds_code(hunk, comment):
             return traced(comment, "verify", comment.severity, "on code this change adds: no old/new question, "
                           "its fix decides")
+        gone = self.removal_of(chunk, hunk, comment) if self.removal_of is not None else None
+        if gone is not None and gone.retired:
+            return traced(comment, "verify", "note", f"{gone.reason()}: not an old/new question")
         p = verdict_for(index)
         seen = self.around(chunk, hunk)
         summary = seen.summary() if seen else ""
