@@ -14,7 +14,8 @@ Two kinds of set, told apart by their files (each case is a folder):
   review, the lines a later fix changed): a case is caught when an ``error`` or ``warning``
   comment on a bug line's file lies within 3 new-file lines of a bug line; every other posted
   comment (and summary note) of the PR is noise, counted per PR.
-``meta.json`` is read only for scoring; the model never sees it.
+``meta.json`` is read only for scoring (the model never sees it), but for a whole-PR case's title with
+``--titles``.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from pathlib import Path
 
 from .anchor import _position
 from .diffparse import parse_diff
-from .types import Comment, DiffInput, FileDiff, Review
+from .types import Comment, DiffInput, FileDiff, PullRequest, Review
 
 BUG_DISTANCE = 3
 STYLE_DISTANCE = 2
@@ -208,11 +209,23 @@ def left_out(review: Review) -> tuple[dict, ...]:
 ReviewFn = Callable[[DiffInput], Review]
 
 
-def evaluate_case(case: Case, review_fn: ReviewFn) -> CaseResult:
+def case_pr(case: Case) -> PullRequest:
+    """The pull request a whole-PR case came as, as far as its maintainer saw it before the
+    diff: its title (a slipped case's introducing commit subject), nothing that names the bug."""
+    title = str(case.meta.get("title") or case.meta.get("intro_subject") or "")
+    number = case.meta.get("number") or case.meta.get("intro_pr") or 0
+    return PullRequest(repo=str(case.meta.get("repo", "")), number=int(number) if str(number).isdigit() else 0,
+                       title=title, body="", author="", base_sha="", head_sha="", url="")
+
+
+def evaluate_case(case: Case, review_fn: ReviewFn, titles: bool = False) -> CaseResult:
+    """``titles``: a whole-PR case (slipped, prs) is reviewed with its pull request's title, as a
+    review of a PR by number is; otherwise as a bare diff."""
     start = time.perf_counter()
+    pr = case_pr(case) if titles and case.kind in ("slipped", "prs") else None
     if case.kind == "slipped":
         text = case.negative.read_text(encoding="utf-8", errors="replace")
-        review = review_fn(DiffInput(text, case.name))
+        review = review_fn(DiffInput(text, case.name, pr))
         out = posted(review)
         files = parse_diff(text)
         hits = [on_bug_line(files, item, case.meta["bug_lines"]) for item in out]
@@ -222,7 +235,7 @@ def evaluate_case(case: Case, review_fn: ReviewFn) -> CaseResult:
                           noise=sum(1 for hit in hits if not hit), left_out=left_out(review))
     if case.kind == "prs":
         text = case.negative.read_text(encoding="utf-8", errors="replace")
-        review = review_fn(DiffInput(text, case.name))
+        review = review_fn(DiffInput(text, case.name, pr))
         out = posted(review)
         return CaseResult(case.name, case.kind, False, bool(out), time.perf_counter() - start, (), out,
                           len(review.failed), int(case.meta.get("changed_lines") or _changed_lines(text)),
@@ -253,14 +266,14 @@ def _changed_lines(text: str) -> int:
 
 
 def evaluate(folder: Path, review_fn: ReviewFn, limit: int | None = None,
-             on_case: Callable[[CaseResult, SetScore], None] | None = None) -> SetScore:
+             on_case: Callable[[CaseResult, SetScore], None] | None = None, titles: bool = False) -> SetScore:
     """Every case of a set; ``on_case`` hears of each result with the score so far."""
     cases = load_cases(folder)
     if limit:
         cases = cases[:limit]
     score = SetScore(folder.name, cases[0].kind if cases else "quality")
     for case in cases:
-        result = evaluate_case(case, review_fn)
+        result = evaluate_case(case, review_fn, titles)
         score.results.append(result)
         if on_case:
             on_case(result, score)

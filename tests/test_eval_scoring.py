@@ -139,3 +139,18 @@ def test_a_slipped_case_is_caught_near_its_bug_line_and_everything_else_is_noise
         Comment("pkg/serve.py", 11, "RIGHT", "note", "a note does not count")))
     assert not missed.results[0].caught and missed.results[0].noise == 0
     assert missed.results[0].left_out and missed.results[0].left_out[0]["body"] == "a note does not count"
+
+
+def test_with_titles_a_whole_pr_case_is_reviewed_with_its_title_and_without_them_as_a_bare_diff(tmp_path):
+    from reviewer.eval import evaluate
+
+    seen = []
+
+    def review_fn(diff):
+        seen.append(diff.pr)
+        return review_with()
+
+    evaluate(_slipped_set(tmp_path), review_fn, titles=True)
+    evaluate(tmp_path / "slipped", review_fn)
+    assert seen[0].title == "default port" and seen[0].body == ""  # the subject, nothing naming the bug
+    assert seen[1] is None

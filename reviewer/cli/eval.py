@@ -23,9 +23,11 @@ from .options import model_options, settings_from
 @click.option("--limit", type=int, help="Only the first N cases of each set.")
 @click.option("--variant", default="default", help="A label for this configuration in the results table.")
 @click.option("--results", type=click.Path(dir_okay=False, path_type=Path), help="Write per-case results (JSON) here.")
+@click.option("--titles", is_flag=True, help="Review each whole-PR case (slipped-prs, real-prs) with its pull "
+              "request's title, as a review of a PR by number sees it (meta.json's title or intro_subject).")
 @model_options
 @guarded
-def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
+def eval_cmd(dirs, limit, variant, results, titles, config_path, verbose, **flags):
     """Score reviews on case sets (bug.diff/fix.diff or violation.diff/clean.diff per case)."""
     setup_logging(verbose)
     settings = settings_from(flags, config_path)
@@ -66,7 +68,7 @@ def eval_cmd(dirs, limit, variant, results, config_path, verbose, **flags):
     try:
         for folder in dirs:
             click.echo(f"{folder.name}:", err=True)
-            score = evaluate(folder, review_fn, limit, show)
+            score = evaluate(folder, review_fn, limit, show, titles)
             if not score.results:
                 raise InputError(f"{folder}: no cases (folders with bug.diff+fix.diff, violation.diff+clean.diff or pr.diff, with meta.json)")
             scores.append(score)
