@@ -25,7 +25,7 @@ from .passes.noise import NoiseFilter, Shown, guide_labels
 from .prompt import Templates
 from .review.repeats import collapse_repeats
 from .review.context import PullRequestContext
-from .review.removals import removal_at
+from .review.deliberate import why_on_purpose
 from .style import StyleGuide
 from .style.applied import apply_style
 from .style.line_checks import check_files
@@ -188,7 +188,7 @@ def run_review(
                                 other=applied.text + ("\n" + diff.pr.title + "\n" + diff.pr.body if diff.pr else ""),
                                 rule_labels=guide_labels(applied.text)), bool(chunks),
                           (lambda chunk, hunk: around.for_hunk(chunk.path, hunk)) if around else None,
-                          (lambda chunk, hunk, c: removal_at(around.files, chunk.path, hunk, c)) if around else None)
+                          (lambda chunk, hunk, c: why_on_purpose(around.files, chunk.path, hunk, c)) if around else None)
 
     def after_draft(result: ChunkResult) -> ChunkResult:
         # right after its draft, while the KV cache still holds that chunk's prompt
@@ -270,7 +270,7 @@ def unchanged_since(previous: Previous | None, diff: DiffInput, model_name: str)
 
 def select_passes(options: ReviewOptions, backend: Backend, templates: Templates, cache: ResultCache | None,
                   drafter: Drafter, style_text: str, shown: Shown, needed: bool,
-                  pr_context: Callable | None = None, removal_of: Callable | None = None) -> list[Pass]:
+                  pr_context: Callable | None = None, on_purpose: Callable | None = None) -> list[Pass]:
     """The passes each drafted chunk goes through, in order, as the options select them;
     ``pr_context`` (chunk, hunk) -> review/context.py's HunkContext, shown to the judges."""
     steps: list[Pass] = []
@@ -283,7 +283,7 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
         steps.append(Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,
                               options.verify_judge, options.verify_guidance, options.settle_verdicts,
                               notes_spoken_for=options.explain != "off", question=options.judge_question,
-                              pr_context=pr_context, removal_of=removal_of))
+                              pr_context=pr_context, on_purpose=on_purpose))
         if options.explain != "off":
             steps.append(Explainer(backend, templates, backend.identity, options.verify_threshold, cache,
                                    options.verify_guidance, ask_case=options.explain == "case"))

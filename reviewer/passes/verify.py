@@ -17,13 +17,13 @@ from ..chunk import PROSE_LANGUAGES, is_test_path, language_of
 from ..config import VERIFY_THRESHOLD
 from .draft import ChunkResult
 from ..errors import ModelCallError
+from .consequence.annotations import annotations_only
 from .judge import QUESTION_FORMS, cached_verdict, earlier_votes, judge_hunk, still_settles, versions
 from ..prompt import Templates
 from ..types import Chunk, Comment, Completion, Hunk, Note, traced
 
 if TYPE_CHECKING:
     from ..review.context import HunkContext
-    from ..review.removals import Removal
 
 FLAGGED = ("error", "warning")
 # documentation and plain text: "which version is correct?" has no answer there (on real pull
@@ -56,9 +56,10 @@ class Verifier:
     question: str = "old-new"
     # the PR around a hunk (review/context.py), shown to the judge; None or empty: the hunk alone
     pr_context: Callable[[Chunk, Hunk], "HunkContext"] | None = None
-    # a finding on a run of lines that only removes definitions (review/removals.py): when nothing
-    # left in the PR uses them, the removal is on purpose and no old/new verdict is asked
-    removal_of: Callable[[Chunk, Hunk, Comment], "Removal | None"] | None = None
+    # why the change under a finding is on purpose, read from the PR (review/deliberate.py: it
+    # removes what nothing left uses, its calls follow a signature the PR changes; "": it does not
+    # say): then no old/new verdict is asked
+    on_purpose: Callable[[Chunk, Hunk, Comment], str] | None = None
 
     @cached_property
     def _judge_sources(self) -> tuple[str, ...]:
@@ -151,9 +152,13 @@ class Verifier:
         if self.question == "fit" and adds_code(hunk, comment):
             return traced(comment, "verify", comment.severity, "on code this change adds: no old/new question, "
                           "its fix decides")
-        gone = self.removal_of(chunk, hunk, comment) if self.removal_of is not None else None
-        if gone is not None and gone.retired:
-            return traced(comment, "verify", "note", f"{gone.reason()}: not an old/new question")
+        pair = versions(hunk)
+        if pair is not None and language_of(chunk.path) == "python" and annotations_only(*pair):
+            return traced(comment, "verify", "note", "changes type annotations only: the code runs the same "
+                          "(a type checker's question, not an old/new one)")
+        why = self.on_purpose(chunk, hunk, comment) if self.on_purpose is not None else ""
+        if why:
+            return traced(comment, "verify", "note", f"{why}: not an old/new question")
         p = verdict_for(index)
         seen = self.around(chunk, hunk)
         summary = seen.summary() if seen else ""

@@ -58,7 +58,7 @@ def removed_definitions(path: str, lines: Sequence[DiffLine]) -> tuple[str, ...]
     return tuple(dict.fromkeys(name for indent, name in found if indent == outer))
 
 
-def _run_of(hunk: Hunk, item: Comment | Note):
+def run_of(hunk: Hunk, item: Comment | Note):
     """The run of changed lines a finding sits on (the hunk's only run when it names no line)."""
     from ..passes.explain import changed_parts  # the passes import this package
 
@@ -76,7 +76,7 @@ def _run_of(hunk: Hunk, item: Comment | Note):
 def removal_at(files: Sequence[FileDiff], path: str, hunk: Hunk, item: Comment | Note) -> Removal | None:
     """The removal a finding sits on, or None when its run of changed lines adds code or removes
     no definition."""
-    part = _run_of(hunk, item)
+    part = run_of(hunk, item)
     if part is None or part.added_code:
         return None
     names = removed_definitions(path, part.removed_code)
