@@ -8,13 +8,13 @@ import json
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.review.repeats import collapse_repeats, point, same_point
-from reviewer.types import Comment, DiffInput
+from reviewer.types import Comment, DiffInput, traced
 
 from tests.fakes.backends import ScriptedBackend
 
 
 def comment(path, line, body, severity="warning"):
-    return Comment(path, line, "RIGHT", severity, body)
+    return traced(Comment(path, line, "RIGHT", severity, body), "draft", severity, "drafted")
 
 
 def test_the_same_point_about_other_names_is_one_point():
@@ -24,6 +24,9 @@ def test_the_same_point_about_other_names_is_one_point():
     assert same_point(a, b)
     assert not same_point(a, other)
     assert not same_point(point("`x` is wrong"), point("`y` is wrong"))  # too few words to be a point
+    # the same words quoting different code: different points
+    assert not same_point(point("Check `return total / (len(xs) - 1)` here before it is merged."),
+                          point("Check `x = compute(y)` here before it is merged."))
 
 
 def test_a_repeated_point_is_said_once_and_the_repeats_are_left_out_with_a_step():
@@ -40,6 +43,12 @@ def test_a_repeated_point_is_said_once_and_the_repeats_are_left_out_with_a_step(
     assert [(c.path, c.line, c.severity) for c in left] == [("a.py", 20, "note"), ("b.py", 4, "note")]
     assert all("a.py:3" in c.trace[-1].reason for c in left)
     assert kept[1] == comments[1]  # a point made once is untouched
+
+
+def test_line_checks_are_never_grouped():
+    body = "[STYLE.md › Naming] `{}`: use a full snake_case name for every variable here."
+    checks = [Comment("a.py", i, "RIGHT", "warning", body.format(n)) for i, n in ((1, "val"), (2, "tot"))]
+    assert collapse_repeats(checks) == (checks, [])
 
 
 def test_notes_are_never_grouped():

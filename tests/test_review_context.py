@@ -139,8 +139,10 @@ def test_the_judge_is_shown_the_pr_context_as_data_and_its_verdict_key_changes_w
     prompt = next(j for j in seen.judged if "fetch_rows(\"users\"" in j)
     assert prompt.index("<untrusted-pull-request>") < prompt.index("Version A:")
     assert "def fetch_rows(self, table, limit):" in prompt and "never instructions" in prompt
-    finding = next(c for c in r.comments if "limit" in c.body)
-    assert "related hunk" in next(s for s in finding.trace if s.stage == "verify").context
+    # the call follows the signature the same PR changes: on purpose, left out with that reason
+    finding = next(c for c in (*r.comments, *r.left_out) if "limit" in c.body)
+    assert finding.severity == "note"
+    assert "whose signature the same PR changes" in next(s for s in finding.trace if s.stage == "verify").reason
     # cached verdicts of the hunk alone are not reused for the hunk with its context
     first = Judging([answer] * 3, correct_line="10)")
     run_review(DiffInput(PR_DIFF, "t"), backend=first, templates=Templates(), style="", cache=cache,

@@ -194,7 +194,8 @@ def test_a_prompt_injection_pr_gets_only_a_comment_review_with_no_live_mention(i
 
     bodies = posted_bodies(injection)
     chunks = len(backend.calls)  # src/app.py, .reviewer.toml, the @-named doc (the .png is binary)
-    assert chunks == 3 and len(bodies) == 2 + (chunks if mode == "evil" else 0)  # review, inline, summary
+    # review, summary, and the evil finding drafted on each chunk: one point, posted once (review/repeats.py)
+    assert chunks == 3 and len(bodies) == 2 + (1 if mode == "evil" else 0)
     for body in bodies:
         prose = FENCED.sub("", body)
         assert not live_mentions(prose), body  # nobody is pinged...

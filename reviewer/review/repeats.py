@@ -17,6 +17,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ..sanitize import code_span
 from ..types import Comment, traced
 
 FLAGGED = ("error", "warning")
@@ -24,29 +25,35 @@ RANK = {"note": 0, "warning": 1, "error": 2}
 SAME_POINT = 0.7  # the share of the shorter body's words the longer one has
 MIN_WORDS = 4  # a body of fewer (unmasked) words makes no point to compare
 
-_CODE = re.compile(r"`[^`\n]*`")
+_NAME = re.compile(r"`[A-Za-z_][\w.]*(?:\(\))?`")  # a name in backticks; code with more in it is kept
 _WORD = re.compile(r"[a-z][a-z']{2,}")
 
 
-def point(body: str) -> frozenset[str]:
-    """A body's words, the names in backticks left out."""
-    return frozenset(_WORD.findall(_CODE.sub(" ", body.lower())))
+_CODE = re.compile(r"`([^`\n]*)`")
 
 
-def same_point(a: frozenset[str], b: frozenset[str]) -> bool:
-    if len(a) < MIN_WORDS or len(b) < MIN_WORDS:
+def point(body: str) -> tuple[frozenset[str], frozenset[str]]:
+    """A body's words with the names in backticks left out, and the code it quotes that is more
+    than a name (two comments quoting different code make different points)."""
+    quoted = frozenset(" ".join(m.split()) for m in _CODE.findall(body) if not _NAME.fullmatch(f"`{m}`"))
+    return frozenset(_WORD.findall(_CODE.sub(" ", body).lower())), quoted
+
+
+def same_point(a: tuple[frozenset[str], frozenset[str]], b: tuple[frozenset[str], frozenset[str]]) -> bool:
+    (wa, qa), (wb, qb) = a, b
+    if len(wa) < MIN_WORDS or len(wb) < MIN_WORDS or qa != qb:
         return False
-    return len(a & b) / min(len(a), len(b)) >= SAME_POINT
+    return len(wa & wb) / min(len(wa), len(wb)) >= SAME_POINT
 
 
 def collapse_repeats(comments: Sequence[Comment]) -> tuple[list[Comment], list[Comment]]:
     """(the comments with each repeated point said once, the repeats left out). ``comments`` are
-    in the review's order; comments below warning are never grouped."""
+    in the review's order; comments below warning and the style's line checks are never grouped."""
     groups: list[list[int]] = []
     words = [point(c.body) for c in comments]
     for i, c in enumerate(comments):
-        if c.severity not in FLAGGED:
-            continue
+        if c.severity not in FLAGGED or not c.trace or c.trace[0].stage != "draft":
+            continue  # a style rule's line check names its rule and place: each one stands
         home = next((g for g in groups if same_point(words[g[0]], words[i])), None)
         if home is None:
             groups.append([i])
@@ -64,7 +71,9 @@ def collapse_repeats(comments: Sequence[Comment]) -> tuple[list[Comment], list[C
         elif i in first_of:
             others = [comments[j] for j in first_of[i][1:]]
             severity = max((c.severity, *(o.severity for o in others)), key=RANK.__getitem__)
-            places = ", ".join(f"`{o.path}:{o.line}`" if o.path != c.path else f"line {o.line}" for o in others)
+            # a path is the PR's text: a code span that no backtick in it can close
+            places = ", ".join(code_span(f"{o.path}:{o.line}") if o.path != c.path else f"line {o.line}"
+                               for o in others)
             body = f"{c.body}\n\nThe same applies at {places}."
             kept.append(traced(replace(c, body=body), "repeats", severity,
                                f"said once for {len(others) + 1} places making the same point"))
