@@ -49,7 +49,8 @@
 
   function show(card, draft) {
     card.dataset.state = draft.state;
-    card.querySelector(".state").textContent = STATE[draft.state];
+    const promoted = draft.state === "keep" && card.dataset.kind === "left_out";
+    card.querySelector(".state").textContent = promoted ? "promoted" : STATE[draft.state];
     card.querySelector(".body").textContent = draft.body;
     const pre = card.querySelector("pre.suggestion");
     pre.hidden = draft.suggestion === null;
