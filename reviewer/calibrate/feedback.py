@@ -166,7 +166,8 @@ def feedback_markdown(card: FeedbackCard) -> str:
             out.append(f"| {r.threshold:g}{mark} | {r.posted.decided} | {r.posted.wanted} | {r.posted.dropped} | "
                        f"{_p(r.posted)} | {share} |")
         if card.no_verdict:
-            out += ["", f"{card.no_verdict} decisions have no verdict (the judge was off): not in this table."]
+            n = card.no_verdict
+            out += ["", f"{n} decision{'s' if n != 1 else ''} without a verdict (the judge was off): not in this table."]
         out.append("")
     out.append(f"Verify threshold now: {card.current:g} ({card.current_origin}).")
     if c.threshold is not None:
