@@ -146,3 +146,30 @@ def test_a_patch_reviewed_on_the_spot(echo, tmp_path, monkeypatch):
     assert run.finish().exit_code == 0
     text = (tmp_path / "reviewer-triage.md").read_text()
     assert "Divide by the count." in text and "Check `log(total)` here." not in text
+
+
+def test_a_merge_request_on_gitlab(echo, monkeypatch):
+    """The same page posts to GitLab through its sink: the kept draft as one discussion, once."""
+    from fakes.gitlab import TOKEN as GITLAB_TOKEN
+    from fakes.gitlab import FakeGitLab, MergeRequest
+
+    base, head = "a1" * 20, "c3" * 20
+    diff = "@@ -10,3 +10,4 @@ def total(xs):\n keep = 1\n-old_total = 0\n+tot = 0\n+cnt = len(xs)\n for x in xs:\n"
+    for name, value in (("GITLAB_TOKEN", GITLAB_TOKEN), ("CI_JOB_TOKEN", ""), ("CI_SERVER_URL", "")):
+        monkeypatch.setenv(name, value)
+    with FakeGitLab() as gl:
+        project = gl.add_project("group/project", files={base: {"src/app.py": "x = 1\n"}, head: {"src/app.py": "x = 1\n"}})
+        project.mrs[3] = MergeRequest(3, "Totals", "Please review", [{
+            "old_path": "src/app.py", "new_path": "src/app.py", "a_mode": "100644", "b_mode": "100644", "diff": diff,
+            "new_file": False, "renamed_file": False, "deleted_file": False}], base_sha=base, start_sha=base, head_sha=head)
+        run = InThread(monkeypatch, "group/project!3", "--gitlab-url", gl.url)
+        url = run.url()
+        call(url, "decide", {"id": "d1", "action": "keep"})
+        call(url, "decide", {"id": "d0", "action": "drop"})
+        assert call(url, "post")["message"].startswith("posted 1 discussion on group/project!3")
+        threads = [d for d in project.mrs[3].discussions if not d["individual_note"]]
+        assert len(threads) == 1 and "Check `cnt = len(xs)` here." in threads[0]["notes"][0]["body"]
+        assert "already on the merge request" in call(url, "post")["message"]
+        assert len([d for d in project.mrs[3].discussions if not d["individual_note"]]) == 1
+        call(url, "done")
+        assert run.finish().exit_code == 0
