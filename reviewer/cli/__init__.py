@@ -15,6 +15,7 @@ from .eval import eval_cmd
 from .models import models_cmd
 from .review import review
 from .style import style_cmd
+from .triage import triage_cmd
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]}, epilog=EXIT_CODES_HELP)
@@ -27,6 +28,7 @@ def main() -> None:
 
 
 main.add_command(review)
+main.add_command(triage_cmd)
 main.add_command(models_cmd)
 main.add_command(bench_cmd)
 main.add_command(eval_cmd)

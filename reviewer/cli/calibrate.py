@@ -13,6 +13,7 @@ import click
 
 from ..calibrate.card import build_card
 from ..calibrate.config_write import config_target, write_threshold
+from ..calibrate.feedback import build_feedback_card, feedback_json, feedback_markdown
 from ..calibrate.git import Git
 from ..calibrate.mine import Limits, mine, write_cases
 from ..calibrate.render import card_json, card_markdown, mining_lines, mining_markdown
@@ -24,8 +25,9 @@ from ..eval import load_cases
 from ..models import cache_dir
 from ..sinks.report import write_report
 from ..style import load_style
+from ..triage.feedback import FEEDBACK_FILE, FeedbackStore
 from .common import guarded, setup_logging
-from ..wiring import make_backend, make_cache, make_style_root, make_templates, review_options
+from ..wiring import cache_root, make_backend, make_cache, make_style_root, make_templates, review_options
 from .options import model_options
 
 TIMINGS = "timings.json"
@@ -94,10 +96,15 @@ def _save_timings(folder: Path, model: str, timings: History) -> None:
               help="Write the card here (default: stdout).")
 @click.option("--write", "write", is_flag=True,
               help="Put the chosen threshold in .reviewer.toml (or the config file in use), with a comment.")
+@click.option("--feedback", is_flag=True,
+              help="No model: the card from your own triage decisions (`reviewer triage`, kept in "
+                   "CACHE_DIR/feedback.sqlite3): precision by threshold, severity and file kind.")
+@click.option("--feedback-repo", metavar="OWNER/REPO|all",
+              help="With --feedback: whose decisions (default: this checkout's repository, from its origin remote).")
 @model_options
 @guarded
 def calibrate_cmd(repo_path, since, limit, paths, max_files, max_lines, cases_dir, mine_only, budget,
-                  max_false_alarms, fmt, output, write, config_path, verbose, **flags):
+                  max_false_alarms, fmt, output, write, feedback, feedback_repo, config_path, verbose, **flags):
     """Measure the review on this repository's own past bug fixes: each fix reversed is a bug to
     catch, the fix itself a change to leave alone. Prints a quality card (recall, false alarms, a
     sweep over the verify threshold) and, with --write, sets the threshold that meets the target.
@@ -107,8 +114,13 @@ def calibrate_cmd(repo_path, since, limit, paths, max_files, max_lines, cases_di
       reviewer calibrate --limit 20 --mine-only       # the cases only, no model
       reviewer calibrate --limit 20 --budget 30m      # the card
       reviewer calibrate --since 2023-01-01 --write   # and keep the chosen threshold
+      reviewer calibrate --feedback [--write]         # from your triage decisions (docs/triage.md)
     """
     setup_logging(verbose)
+    if feedback:
+        return _feedback(repo_path, feedback_repo, max_false_alarms, fmt, output, write, config_path, flags)
+    if feedback_repo is not None:
+        raise InputError("--feedback-repo goes with --feedback")
     seconds_budget = parse_duration(budget)
     git = Git(repo_path or Path.cwd())
     top = git.top()
@@ -182,6 +194,56 @@ def calibrate_cmd(repo_path, since, limit, paths, max_files, max_lines, cases_di
     _emit(card_json(card) if fmt == "json" else card_markdown(card), output)
     if write:
         _write(card, top, config_path, settings)
+
+
+def _feedback(repo_path, feedback_repo, max_false_alarms, fmt, output, write, config_path, flags) -> None:
+    """The card from the triage decisions; with --write, the threshold they support."""
+    git = Git(repo_path or Path.cwd(), timeout=10)
+    try:
+        top = git.top()
+    except InputError:
+        if write:
+            raise InputError("--write needs a git work tree (--repo PATH): its config file takes the threshold") from None
+        top = None
+    if flags.pop("no_cache", False):
+        flags["cache"] = False
+    settings = load_settings(flags, config_path=config_path, cwd=top or Path.cwd())
+    path = cache_root(settings) / FEEDBACK_FILE
+    if not path.is_file():
+        raise InputError(f"no triage decisions yet ({path} does not exist)",
+                         hint="triage a review first: reviewer triage OWNER/REPO#N")
+    store = FeedbackStore(path)
+    try:
+        repository = feedback_repo or (git.repo_name() if top is not None else "all")
+        decisions = store.decisions(None if repository == "all" else repository)
+        known = store.repositories()
+    finally:
+        store.close()
+    if not decisions:
+        others = ", ".join(f"{r} ({n})" for r, n in sorted(known.items())) or "none"
+        raise InputError(f"no triage decisions for {repository} in {path}",
+                         hint=f"the repositories with decisions: {others}; --feedback-repo NAME or all")
+    card = build_feedback_card(decisions, repository=repository,
+                               date=datetime.now(timezone.utc).strftime("%Y-%m-%d"),
+                               current=settings.verify_threshold,
+                               current_origin=settings.origins.get("verify_threshold", "default"),
+                               max_false_alarms=max_false_alarms)
+    _emit(feedback_json(card) if fmt == "json" else feedback_markdown(card), output)
+    if not write:
+        return
+    c = card.choice
+    if c.threshold is None or c.row is None:
+        raise InputError(f"--write: nothing written: {c.reason}",
+                         hint="triage more reviews, or a higher --max-false-alarms")
+    target, table = config_target(top, config_path)
+    row = c.row.posted
+    comment = [f"{card.date}: {card.overall.decided} triage decisions on {repository} ({', '.join(card.models)}):",
+               f"precision {row.precision:.2f} ({row.wanted}/{row.decided}) at {c.threshold:g} "
+               f"(target: dropped <= {max_false_alarms:g}; before: {card.current:g})"]
+    write_threshold(target, c.threshold, comment, table)
+    click.echo(f"verify threshold {c.threshold:g} written to {target}", err=True)
+    if settings.origins.get("verify_threshold") == "env":
+        click.echo("note: REVIEWER_VERIFY_THRESHOLD is set and overrides the file", err=True)
 
 
 def _emit(text: str, output: Path | None) -> None:

@@ -100,31 +100,40 @@ def setup_logging(verbose: bool) -> None:
     install_redaction()
 
 
-def echo_post(posted, label: str) -> None:
-    """One or two lines on stderr: what the run put on the pull request."""
+def post_lines(posted, label: str) -> list[str]:
+    """What a run put on the pull request, for people (one or two lines)."""
     already = f", {posted.duplicates} already on the PR" if posted.duplicates else ""
     if posted.event is None:
-        click.echo(f"nothing new to post on {label}{already}", err=True)
+        lines = [f"nothing new to post on {label}{already}"]
     else:
         body = f", {posted.in_body} in the review body" if posted.in_body else ""
         refused = f" ({posted.rejected} could not be placed on the diff)" if posted.rejected else ""
         note = " (GitHub allows no verdict on your own PR)" if posted.downgraded else ""
-        click.echo(f"posted a {posted.event} review{note} on {label}: {posted.inline} inline comment"
-                   f"{'s' if posted.inline != 1 else ''}{body}{refused}{already}: {posted.review_url}", err=True)
-    click.echo(f"summary comment {posted.summary}: {posted.summary_url}", err=True)
+        lines = [f"posted a {posted.event} review{note} on {label}: {posted.inline} inline comment"
+                 f"{'s' if posted.inline != 1 else ''}{body}{refused}{already}: {posted.review_url}"]
+    return [*lines, f"summary comment {posted.summary}: {posted.summary_url}"]
 
 
-def echo_gitlab_post(posted, label: str) -> None:
-    """One or two lines on stderr: what the run put on the merge request."""
+def gitlab_post_lines(posted, label: str) -> list[str]:
+    """What a run put on the merge request, for people (two lines)."""
     already = f", {posted.duplicates} already on the merge request" if posted.duplicates else ""
     refused = f" ({posted.rejected} could not be placed on the diff)" if posted.rejected else ""
     note = f", {posted.in_note} in the summary note{refused}" if posted.in_note else ""
-    click.echo(f"posted {posted.discussions} discussion{'s' if posted.discussions != 1 else ''} on {label}"
-               f"{note}{already}", err=True)
-    click.echo(f"summary note {posted.summary}: {posted.summary_url}", err=True)
+    return [f"posted {posted.discussions} discussion{'s' if posted.discussions != 1 else ''} on {label}"
+            f"{note}{already}", f"summary note {posted.summary}: {posted.summary_url}"]
 
 
-ECHO_POSTED = {"github": echo_post, "gitlab": echo_gitlab_post}  # each host's account of a post
+POST_LINES = {"github": post_lines, "gitlab": gitlab_post_lines}  # each host's account of a post
+
+
+def echo_post(posted, label: str) -> None:
+    """One or two lines on stderr: what the run put on the pull request."""
+    for line in post_lines(posted, label):
+        click.echo(line, err=True)
+
+
+def posted_lines(host: str, posted, label: str) -> list[str]:
+    return POST_LINES[host](posted, label)
 
 
 def echo_check(checked, label: str) -> None:
@@ -134,7 +143,8 @@ def echo_check(checked, label: str) -> None:
 
 
 def echo_posted(host: str, posted, label: str) -> None:
-    ECHO_POSTED[host](posted, label)
+    for line in posted_lines(host, posted, label):
+        click.echo(line, err=True)
 
 
 def budget_line(review: Review) -> str | None:

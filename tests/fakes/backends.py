@@ -40,17 +40,20 @@ class ScriptedBackend:
 class EchoBackend:
     """A scripted model: for every chunk, one finding on each of its first ``per_chunk`` added
     lines whose text is not blank, worded after the line's text (so a finding keeps its words
-    when a push moves its line). ``extra`` is appended to every body (injection tests)."""
+    when a push moves its line). ``extra`` is appended to every body (injection tests);
+    ``severities``: the findings of a chunk take these in turn (default: ``severity`` for all)."""
 
     name = "echo"
     concurrent = False
 
-    def __init__(self, per_chunk: int = 2, severity: str = "warning", extra: str = "", suggestion: str | None = None):
+    def __init__(self, per_chunk: int = 2, severity: str = "warning", extra: str = "", suggestion: str | None = None,
+                 severities: tuple[str, ...] = ()):
         self.per_chunk, self.severity, self.extra, self.suggestion = per_chunk, severity, extra, suggestion
+        self.severities = severities or (severity,)
         self.calls: list = []
 
     def identity(self) -> str:
-        return f"echo-{self.per_chunk}-{self.severity}-{self.extra}-{self.suggestion}"
+        return f"echo-{self.per_chunk}-{'+'.join(self.severities)}-{self.extra}-{self.suggestion}"
 
     def prepare(self, context_tokens: int) -> None:
         pass
@@ -71,7 +74,8 @@ class EchoBackend:
                 section = line
             m = _ADDED.match(line)
             if m and in_focus and section == "__new hunk__" and m.group(2).strip() and len(comments) < self.per_chunk:
-                item = {"line": int(m.group(1)), "side": "RIGHT", "severity": self.severity,
+                item = {"line": int(m.group(1)), "side": "RIGHT",
+                        "severity": self.severities[len(comments) % len(self.severities)],
                         "body": f"Check `{m.group(2).strip()[:60]}` here.{self.extra}"}
                 if self.suggestion is not None:
                     item["suggestion"] = self.suggestion
