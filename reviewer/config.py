@@ -46,7 +46,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "min_severity": ("note", "warning", "error"),
     "explain": ("diff", "case", "off"),
     "judge_question": ("old-new", "fit", "both"),
-    "review_context": ("none", "pr"),
+    "review_context": ("none", "diff", "pr"),
     "scope": ("code", "all"),
     "review_event": ("COMMENT", "REQUEST_CHANGES_ON_ERROR", "APPROVE_WHEN_CLEAN"),
 }
@@ -103,9 +103,12 @@ class Settings:
     # "fit" a finding on code the change adds goes to its fix verdict instead (old against new
     # rewards the feature and acquits its bug); "both" an acquitted finding goes on to its fix verdict
     judge_question: str = "old-new"
-    # what the judges see besides the hunk (review/context.py): "none"; "pr" the PR's intent (title,
-    # description, changelog lines) and its other hunks that share names with the hunk
-    review_context: str = "none"
+    # what the review reads besides the hunk: "none" the hunk alone; "diff" the rest of the PR's
+    # diff says why a change is on purpose (review/deliberate.py: a removal nothing left uses, calls
+    # that follow a signature the PR changes), then no old/new verdict is asked; "pr" also shows the
+    # judges the PR's intent (title, description, changelog lines) and its other hunks that share
+    # names with the hunk (review/context.py). "diff" measured best (docs/quality.md)
+    review_context: str = "diff"
     # the draft is shown the same context as the judges (review_context = "pr"), after its listing
     draft_context: bool = False
     # code: tests and prose (docs, changelogs) are not drafted: neither judge can weigh a finding

@@ -164,13 +164,14 @@ def run_review(
     windows = file_windows(chunks, lambda path: min(options.file_context, room(path) - WINDOW_OVERHEAD)) \
         if options.file_context > 0 else {}
 
-    around = PullRequestContext(parsed, diff.pr) if options.review_context == "pr" else None
+    around = PullRequestContext(parsed, diff.pr) if options.review_context != "none" else None
+    judges_see = around if options.review_context == "pr" else None  # what the judges and the draft see
     drafter = Drafter(
         backend, templates, system_prompt, max_items=options.comments_per_chunk,
         max_tokens=options.max_tokens, cache=cache, answer_settings={"temperature": options.temperature},
         path_rules=applied.path_rules, windows=windows,
-        pr_context=(lambda chunk: around.for_chunk(chunk.path, chunk.hunks).text())
-        if around is not None and options.draft_context else None,
+        pr_context=(lambda chunk: judges_see.for_chunk(chunk.path, chunk.hunks).text())
+        if judges_see is not None and options.draft_context else None,
     )
     if chunks:
         listing = max(sum(w.tokens for w in windows[c.id]) + WINDOW_OVERHEAD if c.id in windows else c.tokens
@@ -187,7 +188,7 @@ def run_review(
                           Shown(code="\n".join(x.text for f in selected for h in f.hunks for x in h.lines),
                                 other=applied.text + ("\n" + diff.pr.title + "\n" + diff.pr.body if diff.pr else ""),
                                 rule_labels=guide_labels(applied.text)), bool(chunks),
-                          (lambda chunk, hunk: around.for_hunk(chunk.path, hunk)) if around else None,
+                          (lambda chunk, hunk: judges_see.for_hunk(chunk.path, hunk)) if judges_see else None,
                           (lambda chunk, hunk, c: why_on_purpose(around.files, chunk.path, hunk, c)) if around else None)
 
     def after_draft(result: ChunkResult) -> ChunkResult:

@@ -78,8 +78,9 @@ def judged(diff: str, path: str, line: int, correct: str, context: str):
                       options=ReviewOptions(verify=True, review_context=context, judge_fix=False)), model
 
 
-def test_with_the_pr_as_context_the_call_that_follows_its_callee_is_left_out_with_the_reason():
-    review, _ = judged(FOLLOWS, "app.py", 21, "self.name, False)", "pr")
+@pytest.mark.parametrize("context", ["diff", "pr"])
+def test_reading_the_pr_the_call_that_follows_its_callee_is_left_out_with_the_reason(context):
+    review, _ = judged(FOLLOWS, "app.py", 21, "self.name, False)", context)
     assert not [c for c in review.comments if c.path == "app.py"]
     [left] = [c for c in review.left_out if c.path == "app.py"]
     assert "whose signature the same PR changes" in left.trace[-1].reason

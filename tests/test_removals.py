@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from reviewer.diffparse import parse_diff
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
@@ -86,16 +88,18 @@ def review(diff: str, context: str):
     return out, model
 
 
-def test_with_the_pr_as_context_a_retired_definition_is_left_out_without_a_verdict():
-    out, model = review(REMOVES, "pr")
+@pytest.mark.parametrize("context", ["diff", "pr"])
+def test_reading_the_pr_a_retired_definition_is_left_out_without_a_verdict(context):
+    out, model = review(REMOVES, context)
     assert out.comments == ()
     [left] = [c for c in out.left_out if c.path == "app.py"]
     assert left.trace[-1].stage == "verify" and "a removal on purpose" in left.trace[-1].reason
     assert model.judged == []  # no old/new question was asked
 
 
-def test_with_the_pr_as_context_a_removal_whose_caller_is_left_is_still_judged():
-    out, model = review(CALLER_LEFT, "pr")
+@pytest.mark.parametrize("context", ["diff", "pr"])
+def test_reading_the_pr_a_removal_whose_caller_is_left_is_still_judged(context):
+    out, model = review(CALLER_LEFT, context)
     assert model.judged  # the judge was asked
     assert [(c.path, c.severity) for c in out.comments] == [("app.py", "warning")]
 
@@ -103,4 +107,36 @@ def test_with_the_pr_as_context_a_removal_whose_caller_is_left_is_still_judged()
 def test_without_the_pr_as_context_the_judge_decides_a_removal_as_before():
     out, model = review(REMOVES, "none")
     assert model.judged
+
+
+def test_the_default_reads_the_pr_diff_and_shows_the_judge_nothing_more():
+    """review_context = diff is the default (docs/quality.md): the removal is read as on purpose,
+    and the judge's prompt holds no PR context."""
+    assert ReviewOptions().review_context == "diff"
+    draft = json.dumps({"comments": [{"line": 4, "side": "LEFT", "severity": "warning",
+                                      "body": "Removing `explain_ignored` breaks callers."}]})
+    model = Judging([draft], correct_line="def explain_ignored")
+    out = run_review(DiffInput(CALLER_LEFT, "t"), backend=model, templates=Templates(), style="",
+                     options=ReviewOptions(verify=True, judge_fix=False))
+    assert model.judged and out.comments
+    assert not any("<untrusted-pull-request>" in prompt for prompt in model.judged)
+    shown = Judging([draft], correct_line="def explain_ignored")
+    run_review(DiffInput(CALLER_LEFT, "t"), backend=shown, templates=Templates(), style="",
+               options=ReviewOptions(verify=True, judge_fix=False, review_context="pr"))
+    assert any("<untrusted-pull-request>" in prompt for prompt in shown.judged)  # "pr" shows it
     assert [(c.path, c.severity) for c in out.comments] == [("app.py", "warning")]
+
+
+def test_a_removed_special_method_is_left_to_the_judge():
+    """The language calls `__iter__`: that no line names it says nothing (werkzeug's MultiDict
+    work-around, a quality-cases bug, was acquitted as retired)."""
+    diff = ("diff --git a/ds.py b/ds.py\n--- a/ds.py\n+++ b/ds.py\n"
+            "@@ -1,9 +1,3 @@\n class MultiDict(dict):\n"
+            "-    def __iter__(self):\n-        return dict.__iter__(self)\n-\n"
+            "-    def helper(self):\n-        return 1\n-\n"
+            "     def keys(self):\n         return list(self)\n")
+    files = parse_diff(diff)
+    item = Comment("ds.py", 2, "LEFT", "warning", "Removing `__iter__` changes iteration.")
+    assert removal_at(files, "ds.py", files[0].hunks[0], item) is None
+    removed = [x for x in files[0].hunks[0].lines if x.kind == "-"]
+    assert removed_definitions("ds.py", removed) == ("__iter__", "helper")

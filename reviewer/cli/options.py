@@ -29,7 +29,7 @@ def model_options(func):
         click.option("--flash-attn/--no-flash-attn", default=None, help=f"Flash attention (default {'on' if d.flash_attn else 'off'})."),
         click.option("--jobs", "-j", type=int, metavar="N", help=f"Concurrent requests to a server backend (default {d.jobs})."),
         click.option("--min-severity", type=choice("min_severity"), help=f"Leave findings below this out of the review; the report keeps them (default {d.min_severity})."),
-        click.option("--review-context", type=choice("review_context"), help=f"What the judges see besides the hunk: none, or pr (the PR's title, description and changelog lines, and its other hunks that share names with it; default {d.review_context})."),
+        click.option("--review-context", type=choice("review_context"), help=f"What the review reads besides the hunk: none; diff (the rest of the PR's diff says why a change is on purpose: a removal nothing left uses, calls following a changed signature); pr (diff, and the judges see the PR's title, description, changelog lines and its other hunks that share names with it). Default {d.review_context}."),
         click.option("--scope", type=choice("scope"), help=f"code: leave tests and docs undrafted (no finding there would pass the judges); all: draft every file (default {d.scope})."),
         click.option("--style", "style", multiple=True, metavar="FILE", help="Style guide file (repeatable); replaces the rules found in the repository."),
         click.option("--config", "config_path", type=click.Path(dir_okay=False, path_type=Path), help="Config file (default: .reviewer.toml or [tool.reviewer] in pyproject.toml)."),

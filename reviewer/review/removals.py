@@ -8,7 +8,9 @@ the wrong question for a removal. The question that fits is whether the rest of 
 names what was removed: a call left behind is a bug; a name defined again elsewhere in the PR was
 moved; a name nothing in the PR uses any more was retired. Only the pull request's own diff is
 read (the new side of every file but documentation: its added and unchanged lines), so "nothing uses it" means
-nothing the diff shows; code beyond the diff is not searched.
+nothing the diff shows; code beyond the diff is not searched. A special method (``__iter__``) is
+never retired that way: the language calls it, no line names it (on quality-cases a removed
+``MultiDict.__iter__`` work-around was the bug).
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ def removed_definitions(path: str, lines: Sequence[DiffLine]) -> tuple[str, ...]
     return tuple(dict.fromkeys(name for indent, name in found if indent == outer))
 
 
+def is_special(name: str) -> bool:
+    """A name the language itself calls (``__iter__``, ``__eq__``): no line of code need name it."""
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
 def run_of(hunk: Hunk, item: Comment | Note):
     """The run of changed lines a finding sits on (the hunk's only run when it names no line)."""
     from ..passes.explain import changed_parts  # the passes import this package
@@ -80,7 +87,7 @@ def removal_at(files: Sequence[FileDiff], path: str, hunk: Hunk, item: Comment |
     if part is None or part.added_code:
         return None
     names = removed_definitions(path, part.removed_code)
-    if not names:
+    if not names or any(is_special(n) for n in names):
         return None
     new_side = [(f.path, language_of(f.path) == "python", x) for f in files
                 if language_of(f.path) not in PROSE_LANGUAGES for h in f.hunks for x in h.lines if x.kind != "-"]
