@@ -69,10 +69,11 @@ def test_a_call_changed_with_no_signature_change_in_the_pr_is_not_explained():
     assert why_on_purpose(files, "app.py", files[1].hunks[0], Comment("app.py", 21, "RIGHT", "warning", "b")) == ""
 
 
-def judged(diff: str, path: str, line: int, correct: str, context: str):
+def judged(diff: str, path: str, line: int, correct: str, context: str, drafted: list[str] | None = None):
     draft = json.dumps({"comments": [{"line": line, "side": "RIGHT", "severity": "warning",
                                       "body": "This drops an argument the call needs."}]})
-    drafts = [draft if f.path == path else '{"comments": []}' for f in parse_diff(diff)]
+    drafts = [draft if f.path == path else '{"comments": []}' for f in parse_diff(diff)
+              if drafted is None or f.path in drafted]
     model = Judging(drafts, correct_line=correct)  # the judge prefers the old version
     return run_review(DiffInput(diff, "t"), backend=model, templates=Templates(), style="",
                       options=ReviewOptions(verify=True, review_context=context, judge_fix=False)), model
@@ -97,3 +98,50 @@ def test_a_finding_on_a_change_to_annotations_only_is_left_out_without_a_verdict
     assert review.comments == () and model.judged == []
     [left] = review.left_out
     assert "type annotations only" in left.trace[-1].reason
+
+
+DEPRECATES = (
+    "diff --git a/CHANGES.rst b/CHANGES.rst\n--- a/CHANGES.rst\n+++ b/CHANGES.rst\n"
+    "@@ -1,2 +1,4 @@\n Version 2.3\n+\n+-   The ``locked_cached_property`` decorator is deprecated. Use ``app``.\n"
+    " -----------\n"
+    "diff --git a/app.py b/app.py\n--- a/app.py\n+++ b/app.py\n"
+    "@@ -10,4 +10,4 @@ class Flask:\n"
+    "     name = 'x'\n"
+    "-    @locked_cached_property\n"
+    "+    @cached_property\n"
+    "     def jinja_env(self):\n"
+    "         return self.create_env()\n"
+)
+
+
+def test_a_name_the_prs_changelog_names_in_code_was_taken_out_on_purpose():
+    files = parse_diff(DEPRECATES)
+    why = why_on_purpose(files, "app.py", files[1].hunks[0], Comment("app.py", 11, "RIGHT", "error", "b"))
+    assert why == "takes out `locked_cached_property`, which the PR's changelog names (CHANGES.rst:3): a change on purpose"
+    # the changelog names something else: the judge weighs it as before
+    other = parse_diff(DEPRECATES.replace("``locked_cached_property``", "``other_decorator``"))
+    assert why_on_purpose(other, "app.py", other[1].hunks[0], Comment("app.py", 11, "RIGHT", "error", "b")) == ""
+    # the same words outside a code span, or a short name (``app``), tie nothing
+    plain = parse_diff(DEPRECATES.replace("``locked_cached_property``", "locked_cached_property"))
+    assert why_on_purpose(plain, "app.py", plain[1].hunks[0], Comment("app.py", 11, "RIGHT", "error", "b")) == ""
+
+
+def test_a_removal_still_used_stays_with_the_judge_whatever_the_changelog_says():
+    diff = ("diff --git a/NEWS.md b/NEWS.md\n--- a/NEWS.md\n+++ b/NEWS.md\n@@ -1,1 +1,2 @@\n # 2.0\n"
+            "+- Removed `check_token`.\n"
+            "diff --git a/auth.py b/auth.py\n--- a/auth.py\n+++ b/auth.py\n@@ -1,6 +1,3 @@\n import hmac\n"
+            "-def check_token(a, b):\n-    return hmac.compare_digest(a, b)\n-\n"
+            " def login(user, token):\n     return check_token(user.token, token)\n")
+    files = parse_diff(diff)
+    item = Comment("auth.py", 2, "LEFT", "error", "`login` still calls `check_token`.")
+    assert why_on_purpose(files, "auth.py", files[1].hunks[0], item) == ""
+
+
+def test_the_changelog_reason_leaves_the_finding_out_with_its_trace():
+    # the changelog is prose, not drafted: the one draft is app.py's
+    review, model = judged(DEPRECATES, "app.py", 11, "@locked_cached_property", "diff", drafted=["app.py"])
+    assert not [c for c in review.comments if c.path == "app.py"] and model.judged == []
+    [left] = [c for c in review.left_out if c.path == "app.py"]
+    assert "which the PR's changelog names" in left.trace[-1].reason
+    alone, _ = judged(DEPRECATES, "app.py", 11, "@locked_cached_property", "none", drafted=["app.py"])
+    assert [c.path for c in alone.comments] == ["app.py"]

@@ -34,6 +34,11 @@ MAX_RELATED = 3
 _CHANGELOG = re.compile(r"(^|/)(CHANGE(S|LOG)|HISTORY|NEWS|RELEASE[_-]?NOTES)([._-][^/]*)?$|"
                         r"(^|/)(changes|changelog\.d|newsfragments|\.changeset)/", re.I)
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def is_changelog(path: str) -> bool:
+    """A changelog or news file (CHANGES.rst, HISTORY.md, newsfragments/123.bugfix)."""
+    return bool(_CHANGELOG.search(path))
 _DEFINES = re.compile(r"^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)|^\s*([A-Za-z_]\w*)\s*(?::[^=]*)?=[^=]")
 # names too common to tie two hunks together
 _COMMON = frozenset(dir(builtins)) | frozenset(keyword.kwlist) | frozenset(
@@ -148,7 +153,7 @@ class PullRequestContext:
         if self.pr is not None and self.pr.body.strip():
             first = " ".join(self.pr.body.strip().split("\n\n", 1)[0].split())
             lines.append(f"Description: {first}")
-        news = [x.text.strip() for f in self.files if _CHANGELOG.search(f.path)
+        news = [x.text.strip() for f in self.files if is_changelog(f.path)
                 for h in f.hunks for x in h.lines if x.kind == "+" and x.text.strip().strip("-=~*#")]
         if news:
             lines.append("Changelog lines it adds: " + " / ".join(news))
@@ -157,7 +162,7 @@ class PullRequestContext:
     @cached_property
     def _hunks(self) -> list[tuple[str, Hunk, set[str], set[str]]]:
         return [(f.path, h, touched_names(f.path, h), defined_names(f.path, h))
-                for f in self.files if not _CHANGELOG.search(f.path) for h in f.hunks]
+                for f in self.files if not is_changelog(f.path) for h in f.hunks]
 
     def for_chunk(self, path: str, hunks: Sequence[Hunk]) -> HunkContext:
         """A chunk's context: the PR's other hunks that share names with any of its hunks."""
