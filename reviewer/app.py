@@ -7,7 +7,7 @@ Nothing here prints: the commands render what these return.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +18,7 @@ from .pipeline import Observer, run_review
 from .sources import DiffSource
 from .sources.local import checkout_is_head
 from .style import DirectoryRoot, StyleRoot, load_style
-from .types import DiffInput, Previous, Review
+from .types import BaseRef, DiffInput, Previous, Review
 from . import wiring
 
 
@@ -31,16 +31,21 @@ class Reviewed:
 
 def review_source(source: DiffSource, settings: Settings, *, verbose: bool = False, style_base: Path | None = None,
                   style_root: StyleRoot | None = None, observer: Observer | None = None,
-                  previous: Callable[[], Previous | None] | None = None) -> Reviewed:
+                  previous: Callable[[], Previous | None] | None = None,
+                  checkout: Path | None = None) -> Reviewed:
     """Fetch a diff source and review it on the configured model. ``style_root``: where to
     discover the repository's rules (``wiring.make_style_root``); a work tree checked out at
     the pull request's head is never read. ``previous``: reads, once the diff is fetched, the state
     of the last review posted on the pull request (``previous_review``): the files unchanged
-    since are not reviewed again."""
+    since are not reviewed again. ``checkout``: a local git repository that may hold the pull
+    request's base commit (the Action's workspace, the clone a PR by number is reviewed from)."""
     diff_input = source.fetch()
     prior = previous() if previous is not None else None
     templates = wiring.make_templates(settings)
     pr = diff_input.pr
+    if checkout is not None and pr is not None and pr.base_sha and diff_input.base is None:
+        # the checkout's objects at the PR's base (never its work tree): review_context = repo
+        diff_input = replace(diff_input, base=BaseRef(str(checkout), pr.base_sha))
     if isinstance(style_root, DirectoryRoot) and pr is not None and checkout_is_head(style_root.path, pr.head_sha):
         style_root = None  # the work tree is the pull request's own code
     style = load_style(settings.style, templates, base=style_base, root=style_root)

@@ -46,7 +46,7 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "min_severity": ("note", "warning", "error"),
     "explain": ("diff", "case", "off"),
     "judge_question": ("old-new", "fit", "both"),
-    "review_context": ("none", "diff", "pr"),
+    "review_context": ("none", "diff", "pr", "repo"),
     "scope": ("code", "all"),
     "review_event": ("COMMENT", "REQUEST_CHANGES_ON_ERROR", "APPROVE_WHEN_CLEAN"),
 }
@@ -107,7 +107,9 @@ class Settings:
     # diff says why a change is on purpose (review/deliberate.py: a removal nothing left uses, calls
     # that follow a signature the PR changes), then no old/new verdict is asked; "pr" also shows the
     # judges the PR's intent (title, description, changelog lines) and its other hunks that share
-    # names with the hunk (review/context.py). "diff" measured best (docs/quality.md)
+    # names with the hunk (review/context.py); "repo" instead shows them the repository at the PR's
+    # base (review/repo.py: definitions the hunk uses, callers of what it changes), read from
+    # the checkout of a --git range or the Action. "diff" measured best (docs/quality.md)
     review_context: str = "diff"
     # the draft is shown the same context as the judges (review_context = "pr"), after its listing
     draft_context: bool = False

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from .anchor import _position
 from .diffparse import parse_diff
-from .types import Comment, DiffInput, FileDiff, PullRequest, Review
+from .types import BaseRef, Comment, DiffInput, FileDiff, PullRequest, Review
 
 BUG_DISTANCE = 3
 STYLE_DISTANCE = 2
@@ -218,14 +218,15 @@ def case_pr(case: Case) -> PullRequest:
                        title=title, body="", author="", base_sha="", head_sha="", url="")
 
 
-def evaluate_case(case: Case, review_fn: ReviewFn, titles: bool = False) -> CaseResult:
+def evaluate_case(case: Case, review_fn: ReviewFn, titles: bool = False, base: BaseRef | None = None) -> CaseResult:
     """``titles``: a whole-PR case (slipped, prs) is reviewed with its pull request's title, as a
-    review of a PR by number is; otherwise as a bare diff."""
+    review of a PR by number is; otherwise as a bare diff. ``base``: the repository at the case's
+    base (``review_context = repo`` reads it)."""
     start = time.perf_counter()
     pr = case_pr(case) if titles and case.kind in ("slipped", "prs") else None
     if case.kind == "slipped":
         text = case.negative.read_text(encoding="utf-8", errors="replace")
-        review = review_fn(DiffInput(text, case.name, pr))
+        review = review_fn(DiffInput(text, case.name, pr, base=base))
         out = posted(review)
         files = parse_diff(text)
         hits = [on_bug_line(files, item, case.meta["bug_lines"]) for item in out]
@@ -235,7 +236,7 @@ def evaluate_case(case: Case, review_fn: ReviewFn, titles: bool = False) -> Case
                           noise=sum(1 for hit in hits if not hit), left_out=left_out(review))
     if case.kind == "prs":
         text = case.negative.read_text(encoding="utf-8", errors="replace")
-        review = review_fn(DiffInput(text, case.name, pr))
+        review = review_fn(DiffInput(text, case.name, pr, base=base))
         out = posted(review)
         return CaseResult(case.name, case.kind, False, bool(out), time.perf_counter() - start, (), out,
                           len(review.failed), int(case.meta.get("changed_lines") or _changed_lines(text)),
@@ -244,8 +245,8 @@ def evaluate_case(case: Case, review_fn: ReviewFn, titles: bool = False) -> Case
     assert case.positive is not None
     positive_text = case.positive.read_text(encoding="utf-8", errors="replace")
     negative_text = case.negative.read_text(encoding="utf-8", errors="replace")
-    positive = review_fn(DiffInput(positive_text, case.positive.name))
-    negative = review_fn(DiffInput(negative_text, case.negative.name))
+    positive = review_fn(DiffInput(positive_text, case.positive.name, base=base))
+    negative = review_fn(DiffInput(negative_text, case.negative.name, base=base))
     files = parse_diff(positive_text)
     path = case.meta.get("path") or (files[0].path if files else "")
     if case.kind == "quality":
@@ -266,14 +267,17 @@ def _changed_lines(text: str) -> int:
 
 
 def evaluate(folder: Path, review_fn: ReviewFn, limit: int | None = None,
-             on_case: Callable[[CaseResult, SetScore], None] | None = None, titles: bool = False) -> SetScore:
-    """Every case of a set; ``on_case`` hears of each result with the score so far."""
+             on_case: Callable[[CaseResult, SetScore], None] | None = None, titles: bool = False,
+             trees: Path | None = None) -> SetScore:
+    """Every case of a set; ``on_case`` hears of each result with the score so far. ``trees``: a
+    folder holding, per case name, the repository's files at that case's base."""
     cases = load_cases(folder)
     if limit:
         cases = cases[:limit]
     score = SetScore(folder.name, cases[0].kind if cases else "quality")
     for case in cases:
-        result = evaluate_case(case, review_fn, titles)
+        tree = trees / case.name if trees is not None else None
+        result = evaluate_case(case, review_fn, titles, BaseRef(str(tree)) if tree is not None and tree.is_dir() else None)
         score.results.append(result)
         if on_case:
             on_case(result, score)

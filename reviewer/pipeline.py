@@ -25,7 +25,9 @@ from .passes.noise import NoiseFilter, Shown, guide_labels
 from .prompt import Templates
 from .review.repeats import collapse_repeats
 from .review.context import PullRequestContext
+from .review.base_tree import open_tree
 from .review.deliberate import why_on_purpose
+from .review.repo import RepositoryContext
 from .style import StyleGuide
 from .style.applied import apply_style
 from .style.line_checks import check_files
@@ -121,6 +123,12 @@ def summarize(templates: Templates, files, comments, notes, failed, skipped, sta
     ).strip()
 
 
+def repository_context(diff: DiffInput, files) -> RepositoryContext | None:
+    """The repository at the PR's base, when the diff's source knows where it is."""
+    tree = open_tree(diff.base)
+    return RepositoryContext(tree, files) if tree is not None else None
+
+
 def run_review(
     diff: DiffInput,
     *,
@@ -165,7 +173,9 @@ def run_review(
         if options.file_context > 0 else {}
 
     around = PullRequestContext(parsed, diff.pr) if options.review_context != "none" else None
-    judges_see = around if options.review_context == "pr" else None  # what the judges and the draft see
+    # what the judges and the draft see: the PR around the hunk, or the repository at its base
+    judges_see = around if options.review_context == "pr" else \
+        repository_context(diff, parsed) if options.review_context == "repo" else None
     drafter = Drafter(
         backend, templates, system_prompt, max_items=options.comments_per_chunk,
         max_tokens=options.max_tokens, cache=cache, answer_settings={"temperature": options.temperature},

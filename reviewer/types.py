@@ -172,6 +172,15 @@ class PullRequest:
 
 
 @dataclass(frozen=True)
+class BaseRef:
+    """Where the repository at the PR's base can be read (review/base_tree.py): a git repository
+    and the base revision, or (``rev`` empty) a directory holding the files at base."""
+
+    root: str
+    rev: str = ""
+
+
+@dataclass(frozen=True)
 class DiffInput:
     """What a diff source hands to the pipeline."""
 
@@ -179,6 +188,7 @@ class DiffInput:
     label: str
     pr: PullRequest | None = None
     skipped: tuple[Skipped, ...] = ()
+    base: BaseRef | None = None  # the repository at base, when the source knows one
 
 
 @dataclass(frozen=True)

@@ -134,7 +134,8 @@ def action_cmd(verbose):
     progress = make_progress()
     try:
         reviewed = review_source(request.source(), settings, verbose=verbose, style_base=env.workspace,
-                                 style_root=style_root, observer=progress, previous=previous)
+                                 style_root=style_root, observer=progress, previous=previous,
+                                 checkout=env.workspace)
     finally:
         if progress:
             progress.close()

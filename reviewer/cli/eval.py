@@ -25,9 +25,12 @@ from .options import model_options, settings_from
 @click.option("--results", type=click.Path(dir_okay=False, path_type=Path), help="Write per-case results (JSON) here.")
 @click.option("--titles", is_flag=True, help="Review each whole-PR case (slipped-prs, real-prs) with its pull "
               "request's title, as a review of a PR by number sees it (meta.json's title or intro_subject).")
+@click.option("--trees", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="A folder with one directory per case holding the repository's files at the case's base, "
+              "which --review-context repo reads (bench/base_trees.py makes them).")
 @model_options
 @guarded
-def eval_cmd(dirs, limit, variant, results, titles, config_path, verbose, **flags):
+def eval_cmd(dirs, limit, variant, results, titles, trees, config_path, verbose, **flags):
     """Score reviews on case sets (bug.diff/fix.diff or violation.diff/clean.diff per case)."""
     setup_logging(verbose)
     settings = settings_from(flags, config_path)
@@ -68,7 +71,7 @@ def eval_cmd(dirs, limit, variant, results, titles, config_path, verbose, **flag
     try:
         for folder in dirs:
             click.echo(f"{folder.name}:", err=True)
-            score = evaluate(folder, review_fn, limit, show, titles)
+            score = evaluate(folder, review_fn, limit, show, titles, trees / folder.name if trees else None)
             if not score.results:
                 raise InputError(f"{folder}: no cases (folders with bug.diff+fix.diff, violation.diff+clean.diff or pr.diff, with meta.json)")
             scores.append(score)

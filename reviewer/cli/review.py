@@ -78,7 +78,7 @@ def review(target, diff, git, fmt, output, fail_on, post_mode, github_url, gitla
     progress = make_progress()
     try:
         reviewed = review_source(source, settings, verbose=verbose, style_root=style_root, observer=progress,
-                                 previous=previous)
+                                 previous=previous, checkout=Path.cwd() if host is not None else None)
     finally:
         if progress:
             progress.close()

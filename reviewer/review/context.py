@@ -54,9 +54,12 @@ class HunkContext:
     intent: str = ""
     related: tuple[str, ...] = ()  # other hunks of the PR, each "path (section):" and its changed lines
     names: tuple[str, ...] = ()  # the names that tied them to this hunk
+    # the repository at the PR's base (review/repo.py): definitions this code uses, callers of
+    # what it changes, a line each
+    base: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
-        return bool(self.intent or self.related)
+        return bool(self.intent or self.related or self.base)
 
     def text(self) -> str:
         """The context as the judge's prompt shows it."""
@@ -64,6 +67,9 @@ class HunkContext:
         if self.related:
             blocks.append("Other changes in the same pull request that share names with this code:\n\n"
                           + "\n\n".join(self.related))
+        if self.base:
+            blocks.append("In the repository before this pull request (its base), the code this change "
+                          "uses and the code that calls what it changes:\n" + "\n".join(self.base))
         return "\n\n".join(blocks)
 
     def summary(self) -> str:
@@ -74,6 +80,8 @@ class HunkContext:
         if self.related:
             heads = [r.split("\n", 1)[0].rstrip(":") for r in self.related]
             parts.append(f"{len(self.related)} related hunk(s) ({'; '.join(heads)}) via {', '.join(self.names)}")
+        if self.base:
+            parts.append(f"{len(self.base)} line(s) of the repository at base")
         return ", ".join(parts)
 
 
@@ -90,14 +98,15 @@ def identifiers(text: str, python: bool) -> list[str]:
     return _WORD.findall(bare)
 
 
-def _interesting(name: str) -> bool:
+def interesting(name: str) -> bool:
+    """A name specific enough to tie code together (not `self`, `data`, a builtin, a keyword)."""
     return len(name) >= 3 and name.lower() not in _COMMON and not name.isupper() or len(name) >= 6
 
 
 def touched_names(path: str, hunk: Hunk) -> set[str]:
     """The names this hunk's changed lines use, define or remove."""
     python = language_of(path) == "python"
-    return {n for x in hunk.lines if x.changed for n in identifiers(x.text, python) if _interesting(n)}
+    return {n for x in hunk.lines if x.changed for n in identifiers(x.text, python) if interesting(n)}
 
 
 def defined_names(path: str, hunk: Hunk) -> set[str]:

@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from ..diffparse import decode
 from ..errors import InputError
-from ..types import DiffInput
+from ..types import BaseRef, DiffInput
 
 # Upper bound on a diff read into memory (a PR diff this large is not reviewable anyway).
 MAX_DIFF_BYTES = 200 * 1024 * 1024
@@ -74,7 +74,24 @@ class GitRange:
         if out.returncode != 0:
             message = decode(out.stderr).strip().splitlines()
             raise InputError(f"git diff {self.spec} failed: {message[0] if message else 'exit ' + str(out.returncode)}")
-        return DiffInput(text=decode(out.stdout), label=self.spec)
+        return DiffInput(text=decode(out.stdout), label=self.spec, base=self.base())
+
+    def base(self) -> BaseRef | None:
+        """The repository and the range's base commit (``A`` of ``A..B``, the merge base of
+        ``A...B``): what review_context = repo reads; None when git cannot say."""
+        spec = git_diff_args(self.spec)[0]
+        left, dots, right = spec.partition("...") if "..." in spec else spec.partition("..")
+        args = ["merge-base", left or "HEAD", right or "HEAD"] if dots == "..." else \
+            ["rev-parse", "--verify", "--end-of-options", f"{left or 'HEAD'}^{{commit}}"]
+        try:
+            rev = subprocess.run(["git", *args], cwd=self.cwd, capture_output=True, text=True, timeout=30)
+            top = subprocess.run(["git", "rev-parse", "--show-toplevel"], cwd=self.cwd, capture_output=True,
+                                 text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return None
+        if rev.returncode != 0 or top.returncode != 0 or not rev.stdout.strip():
+            return None
+        return BaseRef(top.stdout.strip(), rev.stdout.strip().splitlines()[0])
 
 
 def checkout_is_head(workspace: Path, head_sha: str | None) -> bool:
