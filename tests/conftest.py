@@ -17,7 +17,7 @@ from reviewer import wiring
 from reviewer.anchor import DiffIndex
 from reviewer.chunk import select_files
 from reviewer.diffparse import parse_diff
-from reviewer.github.client import GitHubClient, Token
+from reviewer.hosts.github.client import GitHubClient, Token
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import DiffInput

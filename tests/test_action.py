@@ -1,4 +1,4 @@
-"""reviewer/github/action.py and workflow.py on their own: the runner's variables, event decisions on
+"""reviewer/hosts/github/action.py and workflow.py on their own: the runner's variables, event decisions on
 webhook payloads shaped as GitHub documents them (checked against GitHub's own examples when
 ../shared is there), workflow-command escaping, step outputs and the job summary's 1 MiB."""
 
@@ -14,8 +14,8 @@ import pytest
 from conftest import ROOT, SHARED, shared
 from fakes.actions import BUILT, parse_outputs, payload, review_comment
 
-from reviewer.github.action import ActionEnv, decide, read_inputs, settings_flags
-from reviewer.github.workflow import SUMMARY_LIMIT, annotation, append_summary, command, fit_summary, output_block
+from reviewer.hosts.github.action import ActionEnv, decide, read_inputs, settings_flags
+from reviewer.hosts.github.workflow import SUMMARY_LIMIT, annotation, append_summary, command, fit_summary, output_block
 from reviewer.sources.local import checkout_is_head
 from reviewer.errors import InputError
 from reviewer.types import Comment, Note

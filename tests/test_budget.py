@@ -20,7 +20,7 @@ from reviewer.config import load_settings
 from reviewer.diffparse import parse_diff
 from reviewer.errors import ConfigError
 from reviewer.formats import ReportContext, render
-from reviewer.github.format import summary_body
+from reviewer.hosts.github.format import summary_body
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import Completion, DiffInput

@@ -17,7 +17,7 @@ from conftest import TOKEN
 from fakes.backends import EchoBackend
 from fakes.actions import parse_outputs, payload, review_comment
 
-from reviewer.github.workflow import SUMMARY_LIMIT
+from reviewer.hosts.github.workflow import SUMMARY_LIMIT
 from reviewer.cli import main
 
 

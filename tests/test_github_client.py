@@ -11,8 +11,8 @@ from conftest import REPO, TOKEN, make_client
 from fakes.diffs import new_file
 
 from reviewer.errors import GitHubError, InputError
-from reviewer.github.client import discover_token
-from reviewer.github.ref import PRRef, api_base_url, parse_pr_ref, web_host
+from reviewer.hosts.github.client import discover_token
+from reviewer.hosts.github.ref import PRRef, api_base_url, parse_pr_ref, web_host
 from reviewer.logs import RedactingFilter
 
 

@@ -13,10 +13,10 @@ from fakes.diffs import modified_file, new_file
 
 from reviewer.diffparse import parse_diff
 from reviewer.errors import PostError
-from reviewer.github.format import fingerprint
-from reviewer.github.ref import parse_pr_ref
-from reviewer.github.sink import GitHubReviewSink, choose_event
-from reviewer.github.source import PullRequestSource
+from reviewer.hosts.github.format import fingerprint
+from reviewer.hosts.github.ref import parse_pr_ref
+from reviewer.hosts.github.sink import GitHubReviewSink, choose_event
+from reviewer.hosts.github.source import PullRequestSource
 from reviewer.types import Comment, Note, Review, Stats
 
 HEAD, HEAD2 = "b" * 40, "c" * 40

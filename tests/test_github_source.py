@@ -10,8 +10,8 @@ from fakes.diffs import many_files_diff, new_file
 
 from reviewer.diffparse import parse_diff
 from reviewer.errors import GitHubError
-from reviewer.github.ref import parse_pr_ref
-from reviewer.github.source import PullRequestSource
+from reviewer.hosts.github.ref import parse_pr_ref
+from reviewer.hosts.github.source import PullRequestSource
 from reviewer.sanitize import untrusted
 
 HEAD = "b" * 40

@@ -16,8 +16,8 @@ from fakes.backends import EchoBackend
 
 from reviewer.cli import main
 from reviewer.errors import GitLabError, InputError
-from reviewer.gitlab import GitLabClient, MergeRequestSource, is_mr_ref, mr_ref_from_ci, parse_mr_ref
-from reviewer.gitlab.ref import GitLabToken
+from reviewer.hosts.gitlab import GitLabClient, MergeRequestSource, is_mr_ref, mr_ref_from_ci, parse_mr_ref
+from reviewer.hosts.gitlab.ref import GitLabToken
 
 wiring = importlib.import_module("reviewer.wiring")
 PROJECT = "group/sub/project"

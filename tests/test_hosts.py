@@ -63,4 +63,4 @@ def test_the_commands_name_no_host_but_in_flags_and_messages():
 
     review_cli = importlib.import_module("reviewer.cli.review")  # the package's `review` is the command
     text = Path(review_cli.__file__).read_text()
-    assert "from ..github" not in text and "from ..gitlab" not in text
+    assert "hosts.github" not in text and "hosts.gitlab" not in text

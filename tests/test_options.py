@@ -17,11 +17,11 @@ from reviewer.backends.llama import LlamaOptions
 from reviewer.backends.openai import OpenAIOptions
 from reviewer.cli import main
 from reviewer.config import CHOICES, DEFAULTS, Settings, load_settings, options_from
-from reviewer.github.action import INPUT_SETTINGS
-from reviewer.github.client import GitHubClient
-from reviewer.github.host import PullRequestTarget
-from reviewer.github.ref import PRRef
-from reviewer.github.sink import GitHubReviewSink
+from reviewer.hosts.github.action import INPUT_SETTINGS
+from reviewer.hosts.github.client import GitHubClient
+from reviewer.hosts.github.host import PullRequestTarget
+from reviewer.hosts.github.ref import PRRef
+from reviewer.hosts.github.sink import GitHubReviewSink
 from reviewer.pipeline import ReviewOptions
 
 
@@ -101,7 +101,7 @@ def test_action_inputs_are_settings_named_as_the_config_file_names_them():
 
 
 def test_an_action_input_reaches_the_settings():
-    from reviewer.github.action import settings_flags
+    from reviewer.hosts.github.action import settings_flags
 
     flags = settings_flags({"min-severity": "note", "max-comments": "5", "style": "a.md\nb.md"})
     settings = load_settings(flags, env={})

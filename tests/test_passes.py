@@ -283,7 +283,7 @@ def test_apply_fix_and_compiling():
 
 
 def test_a_judged_fix_of_another_line_count_is_posted_as_an_applicable_suggestion():
-    from reviewer.github.format import code_block
+    from reviewer.hosts.github.format import code_block
     from reviewer.types import Comment
 
     two_for_three = Comment("m.py", 12, "RIGHT", "error", "x", start_line=10, suggestion="a = 1\nb = 2")
@@ -296,9 +296,9 @@ def test_judged_suggestions_over_a_line_range_post_to_github_without_a_422():
     from conftest import REPO, TOKEN, make_client
     from fakes.github import FakeGitHub
 
-    from reviewer.github.ref import parse_pr_ref
-    from reviewer.github.sink import GitHubReviewSink
-    from reviewer.github.source import PullRequestSource
+    from reviewer.hosts.github.ref import parse_pr_ref
+    from reviewer.hosts.github.sink import GitHubReviewSink
+    from reviewer.hosts.github.source import PullRequestSource
 
     diff = NEW_FILE.replace("@@ -0,0 +1,3 @@", "@@ -0,0 +1,4 @@").replace("+\n", "+    # unreachable\n+\n")
     model = Model([json.dumps({"comments": [{"line": 3, "start_line": 2, "side": "RIGHT", "severity": "error",

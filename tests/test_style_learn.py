@@ -17,7 +17,7 @@ from fakes.diffs import new_file
 from reviewer.cli import main
 from reviewer.style import guide_from_files
 from reviewer.style.clusters import find_clusters, key_terms
-from reviewer.github.learn import fetch_review_comments
+from reviewer.hosts.github.learn import fetch_review_comments
 from reviewer.style.learn import draft_style
 
 MAINTAINER = "ggerganov"

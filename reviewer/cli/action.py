@@ -12,12 +12,12 @@ import click
 from ..app import POST_MODES, post_check, post_review, previous_review, review_source
 from ..config import load_settings
 from ..errors import EXIT_FINDINGS, ConfigError, GitHubError, InputError
-from ..github.action import ActionEnv, Decision, decide, decide_pull, load_event, parse_bool, settings_flags
-from ..github.client import discover_token
-from ..github.host import HOST as GITHUB
-from ..github.ref import PRRef
-from ..github.source import fetch_pull
-from ..github.workflow import annotations, append_summary, command, write_outputs
+from ..hosts.github.action import ActionEnv, Decision, decide, decide_pull, load_event, parse_bool, settings_flags
+from ..hosts.github.client import discover_token
+from ..hosts.github.host import HOST as GITHUB
+from ..hosts.github.ref import PRRef
+from ..hosts.github.source import fetch_pull
+from ..hosts.github.workflow import annotations, append_summary, command, write_outputs
 from ..formats import render
 from ..sinks.report import write_report
 from ..sources.local import checkout_is_head

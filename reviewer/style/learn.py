@@ -1,6 +1,6 @@
 """`reviewer style learn`: a draft style file from one person's past review comments.
 
-A host reads the comments (reviewer/hosts.py: ``review_comments``); ``clusters.py`` groups the
+A host reads the comments (reviewer/hosts/: ``review_comments``); ``clusters.py`` groups the
 recurring points; the draft has one section per point with the reviewer's own sentence as the
 rule and quoted examples linked to the comments, under a header that asks the maintainer to
 edit it before keeping it.

@@ -9,8 +9,8 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from ..errors import InputError
-from ..types import Comment, Note, Review
+from ...errors import InputError
+from ...types import Comment, Note, Review
 
 SUMMARY_LIMIT = 1024 * 1024  # GitHub refuses a step summary above 1 MiB
 TRUNCATED = "\n\n> **The report was cut here**: the job summary is limited to 1 MiB. Full report: `{path}`.\n"

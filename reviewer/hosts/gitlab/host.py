@@ -1,4 +1,4 @@
-"""GitLab as a host of the registry (reviewer/hosts.py): ``GROUP/PROJECT!IID``, a merge request's
+"""GitLab as a host of the registry (reviewer/hosts/): ``GROUP/PROJECT!IID``, a merge request's
 URL, or (no target, with --gitlab-url or inside GitLab CI's environment) the pipeline's MR."""
 
 from __future__ import annotations
@@ -8,9 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Settings
-from ..errors import GitLabError
-from ..style import StyleRoot
+from ...config import Settings
+from ...errors import GitLabError
+from ...style import StyleRoot
 from .client import GitLabClient
 from .ref import MRRef, discover_gitlab_token, is_mr_ref, mr_ref_from_ci, parse_mr_ref
 from .sink import GitLabReviewSink

@@ -17,8 +17,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
-from ..errors import InputError
-from ..logs import register_secret
+from ...errors import InputError
+from ...logs import register_secret
 
 DEFAULT_URL = "https://gitlab.com"
 _SEGMENT = r"[A-Za-z0-9_.][A-Za-z0-9_.-]{0,254}"

@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import GitHubError, PostError
-from ..formats.findings import DiffLines, where_lines
-from ..sanitize import clean_model_text, code_span
-from ..types import SEVERITY_RANK, Comment, Review
+from ...errors import GitHubError, PostError
+from ...formats.findings import DiffLines, where_lines
+from ...sanitize import clean_model_text, code_span
+from ...types import SEVERITY_RANK, Comment, Review
 from .client import GitHubClient
 
 CHECK_NAME = "reviewer"

@@ -11,10 +11,10 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from ..diffparse import parse_diff
-from ..formats.findings import DiffLines, fingerprint
-from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting, sections_within
-from ..types import SEVERITY_RANK, Comment, DiffLine, Note, Review
+from ...diffparse import parse_diff
+from ...formats.findings import DiffLines, fingerprint
+from ...sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting, sections_within
+from ...types import SEVERITY_RANK, Comment, DiffLine, Note, Review
 
 FP_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX) + r"fp=([0-9a-f]{16}) -->")
 SUMMARY_MARKER = f"<!-- {MARKER_PREFIX}summary -->"

@@ -20,9 +20,9 @@ from typing import Any, TypeVar
 import requests
 from github import Auth, Github, GithubException
 
-from ..config import DEFAULTS
-from ..errors import GitHubError, PostError
-from ..logs import redact, register_secret
+from ...config import DEFAULTS
+from ...errors import GitHubError, PostError
+from ...logs import redact, register_secret
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

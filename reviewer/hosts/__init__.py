@@ -1,6 +1,6 @@
 """Code hosts: the registry that resolves a review target (``owner/repo#N``, a pull request's
-URL, ``group/project!N``...) to the host it belongs to. A host is one package (``reviewer/github/``,
-``reviewer/gitlab/``) with a ``HOST`` object in its ``host`` module, and one entry in ``HOSTS``;
+URL, ``group/project!N``...) to the host it belongs to. A host is one package (``reviewer/hosts/github/``,
+``reviewer/hosts/gitlab/``) with a ``HOST`` object in its ``host`` module, and one entry in ``HOSTS``;
 the commands know nothing more of it.
 """
 
@@ -11,16 +11,16 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from .config import Settings
-from .errors import InputError
-from .sinks import CommentSink
-from .sources import DiffSource
-from .style import StyleRoot
+from ..config import Settings
+from ..errors import InputError
+from ..sinks import CommentSink
+from ..sources import DiffSource
+from ..style import StyleRoot
 
 # name -> the module whose ``HOST`` implements ``Host``; ``resolve`` asks them in this order
 HOSTS: dict[str, str] = {
-    "github": "reviewer.github.host",
-    "gitlab": "reviewer.gitlab.host",
+    "github": "reviewer.hosts.github.host",
+    "gitlab": "reviewer.hosts.gitlab.host",
 }
 DEFAULT_HOST = "github"  # for the commands that name a repository, not a pull request (`style learn`)
 

@@ -18,7 +18,7 @@ from urllib.parse import quote
 
 from gitlab.exceptions import GitlabHttpError
 
-from ..style.discover import MAX_STYLE_BYTES
+from ...style.discover import MAX_STYLE_BYTES
 from .client import GitLabClient
 
 _RECURSIVE = (".github", ".pi")

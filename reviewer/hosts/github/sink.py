@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..anchor import DiffIndex
-from ..config import DEFAULTS
-from ..diffparse import parse_diff
-from ..errors import GitHubError, PostError
-from ..types import Comment, PullRequest, Review
+from ...anchor import DiffIndex
+from ...config import DEFAULTS
+from ...diffparse import parse_diff
+from ...errors import GitHubError, PostError
+from ...types import Comment, PullRequest, Review
 from . import format as F
 from .client import GitHubClient, UnprocessableError
 

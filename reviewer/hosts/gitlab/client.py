@@ -18,8 +18,8 @@ import gitlab
 import requests
 from gitlab.exceptions import GitlabError as _PythonGitlabError
 
-from ..errors import GitLabError
-from ..logs import redact
+from ...errors import GitLabError
+from ...logs import redact
 from .ref import GitLabToken
 
 log = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ..errors import InputError
+from ...errors import InputError
 
 DEFAULT_API = "https://api.github.com"
 _OWNER = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})"

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
-from ..errors import GitLabError, PostError
-from ..formats.findings import DiffLines
-from ..types import Comment, Note, Review
+from ...errors import GitLabError, PostError
+from ...formats.findings import DiffLines
+from ...types import Comment, Note, Review
 from . import format as F
 from .client import GitLabClient
 from .ref import MRRef

@@ -15,9 +15,9 @@ from urllib.parse import quote
 
 from gitlab.exceptions import GitlabHttpError
 
-from ..errors import GitLabError
-from ..sanitize import untrusted
-from ..types import DiffInput, PullRequest, Skipped
+from ...errors import GitLabError
+from ...sanitize import untrusted
+from ...types import DiffInput, PullRequest, Skipped
 from .client import GitLabClient
 from .ref import MRRef
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from ..errors import InputError
-from ..style.learn import Fetched, PastComment
+from ...errors import InputError
+from ...style.learn import Fetched, PastComment
 from .client import GitHubClient
 from .ref import FULL_NAME, LOGIN
 

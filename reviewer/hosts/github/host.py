@@ -1,4 +1,4 @@
-"""GitHub as a host of the registry (reviewer/hosts.py): its target forms, its client, source,
+"""GitHub as a host of the registry (reviewer/hosts/): its target forms, its client, source,
 style root and sink."""
 
 from __future__ import annotations
@@ -8,14 +8,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..config import Settings
-from ..errors import GitHubError
-from ..style import StyleRoot
-from ..style.learn import Fetched
-from ..wiring import make_style_root
+from ...config import Settings
+from ...errors import GitHubError
+from ...style import StyleRoot
+from ...style.learn import Fetched
+from ...wiring import make_style_root
 from .checks import GitHubCheckSink
 from .client import GitHubClient, Token, discover_token
-from ..types import Previous
+from ...types import Previous
 from .learn import check_names, fetch_review_comments
 from .previous import read_previous
 from .ref import FORMS, PRRef, api_base_url, match_pr_ref, web_host

@@ -13,9 +13,9 @@ from typing import Any
 
 from github.Requester import Requester
 
-from ..errors import GitHubError
-from ..sanitize import untrusted
-from ..types import DiffInput, PullRequest, Skipped
+from ...errors import GitHubError
+from ...sanitize import untrusted
+from ...types import DiffInput, PullRequest, Skipped
 from .client import GitHubClient
 from .ref import PRRef
 

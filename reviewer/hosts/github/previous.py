@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import GitHubError
-from ..types import Previous
+from ...errors import GitHubError
+from ...types import Previous
 from . import format as F
 from .client import GitHubClient
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from ..errors import InputError
+from ...errors import InputError
 from .ref import FULL_NAME, LOGIN
 
 PULL_REQUEST_ACTIONS = ("opened", "synchronize", "reopened", "ready_for_review")

@@ -12,10 +12,10 @@ import hashlib
 import re
 from collections.abc import Sequence
 
-from ..cache import model_tag
-from ..sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting, sections_within
-from ..types import SEVERITY_RANK, Comment, Previous, PullRequest, Review
-from ..sinks.report import line_url, where
+from ...cache import model_tag
+from ...sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting, sections_within
+from ...types import SEVERITY_RANK, Comment, Previous, PullRequest, Review
+from ...sinks.report import line_url, where
 
 FP_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX) + r"fp=([0-9a-f]{16}) -->")
 SUMMARY_MARKER = f"<!-- {MARKER_PREFIX}summary -->"
