@@ -13,7 +13,8 @@ from typing import Any
 
 from .config import Settings
 from .formats import ReportContext
-from .hosts import Target
+from .errors import InputError
+from .hosts import HasCheckRuns, Published, RemembersReviews, Target
 from .pipeline import Observer, run_review
 from .sources import DiffSource
 from .sources.local import checkout_is_head
@@ -65,17 +66,19 @@ POST_MODES = ("review", "check", "both")  # what --post (the Action's `mode`) pu
 
 def post_check(request: Target, settings: Settings, reviewed: Reviewed) -> Any:
     """Publish ``reviewed`` as a check run on the request's head commit (hosts that have them)."""
-    return request.check_sink(settings, reviewed.diff.text).publish(reviewed.review)  # type: ignore[attr-defined]
+    if not isinstance(request, HasCheckRuns):
+        raise InputError(f"{request.label}: its host takes no check runs", hint="use --post (review)")
+    return request.check_sink(settings, reviewed.diff.text).publish(reviewed.review)
 
 
 def previous_review(request: Target, settings: Settings, post_mode: str | None) -> Previous | None:
     """What the last review posted on the request recorded, when this run posts a review that
-    replaces its summary (``only_changed``; hosts that keep such a state: GitHub)."""
-    if post_mode != "review" or not settings.only_changed or not hasattr(request, "previous"):
+    replaces its summary (``only_changed``; hosts that remember their reviews)."""
+    if post_mode != "review" or not settings.only_changed or not isinstance(request, RemembersReviews):
         return None
-    return request.previous()  # type: ignore[attr-defined]
+    return request.previous()
 
 
-def post_review(request: Target, settings: Settings, reviewed: Reviewed) -> Any:
-    """Publish ``reviewed`` on its pull (merge) request; returns the host's account of it."""
+def post_review(request: Target, settings: Settings, reviewed: Reviewed) -> Published:
+    """Publish ``reviewed`` on its pull (merge) request; returns what the post put there."""
     return request.sink(settings, reviewed.diff.text).publish(reviewed.review)

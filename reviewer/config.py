@@ -126,6 +126,9 @@ class Settings:
     github_max_wait: float = 60.0  # seconds one GitHub call may spend waiting out rate limits and 5xx
     github_write_pause: float = 1.0  # seconds between two writes to GitHub (its secondary-limit advice)
     github_timeout: float = 30.0  # seconds without an answer before a GitHub request counts as failed
+    gitlab_max_wait: float = 60.0  # seconds one GitLab call may spend waiting out rate limits and 5xx
+    gitlab_write_pause: float = 1.0  # seconds after each write to GitLab
+    gitlab_timeout: float = 30.0  # seconds without an answer before a GitLab request counts as failed
     discover_style: bool = True
     review_drafts: bool = False  # `reviewer action`: review draft PRs too
     review_closed: bool = False  # `reviewer action`: let `/review` run on closed PRs
@@ -283,11 +286,13 @@ def _check(s: Settings) -> None:
     for name in ("max_comments", "comments_per_chunk", "context", "chunk_tokens", "max_tokens", "batch", "jobs"):
         if getattr(s, name) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(s, name)})")
-    for name in ("github_max_wait", "github_write_pause", "file_context", "budget"):
+    for name in ("github_max_wait", "github_write_pause", "gitlab_max_wait", "gitlab_write_pause", "file_context",
+                 "budget"):
         if (getattr(s, name) or 0) < 0:
             raise ConfigError(f"{name} must not be negative (got {getattr(s, name)})")
-    if s.github_timeout < 1:
-        raise ConfigError(f"github_timeout must be at least 1 second (got {s.github_timeout})")
+    for name in ("github_timeout", "gitlab_timeout"):
+        if getattr(s, name) < 1:
+            raise ConfigError(f"{name} must be at least 1 second (got {getattr(s, name)})")
     if s.context < 512:
         raise ConfigError(f"context must be at least 512 tokens (got {s.context})")
     if s.backend == "openai" and not s.base_url:

@@ -62,10 +62,21 @@ class DraftError(ReviewerError):
     stage = "draft"
 
 
-class GitHubError(ReviewerError):
-    """GitHub refused or failed a request while fetching or posting."""
+class HostError(ReviewerError):
+    """A code host (GitHub, GitLab) refused or failed a request while fetching or posting;
+    ``status``: the HTTP status it answered, None when there was no answer (the network)."""
 
     exit_code = EXIT_GITHUB
+    stage = "host"
+
+    def __init__(self, message: str, *, hint: str | None = None, status: int | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.status = status
+
+
+class GitHubError(HostError):
+    """GitHub refused or failed a request while fetching or posting."""
+
     stage = "github"
 
 
@@ -73,8 +84,7 @@ class PostError(GitHubError):
     stage = "post"
 
 
-class GitLabError(ReviewerError):
+class GitLabError(HostError):
     """GitLab refused or failed a request while fetching or posting (the code host's exit code)."""
 
-    exit_code = EXIT_GITHUB
     stage = "gitlab"

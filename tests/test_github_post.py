@@ -13,7 +13,7 @@ from fakes.diffs import modified_file, new_file
 
 from reviewer.diffparse import parse_diff
 from reviewer.errors import PostError
-from reviewer.hosts.github.format import fingerprint
+from reviewer.hosts.common.markers import fingerprint
 from reviewer.hosts.github.ref import parse_pr_ref
 from reviewer.hosts.github.sink import GitHubReviewSink, choose_event
 from reviewer.hosts.github.source import PullRequestSource
@@ -64,11 +64,11 @@ def test_post_one_comment_review_that_github_accepts_then_rerun_posts_nothing(gh
         finding(*removed[0], "This removed check was needed.", "note"),
     ]
     result, requests = publish(gh, d, make_review(d, comments), inline_notes=True)
-    assert (result.event, result.inline, result.in_body, result.rejected, result.summary) == ("COMMENT", 3, 0, 0,
+    assert (result.verdict, result.posted, result.in_body, result.rejected, result.summary) == ("COMMENT", 3, 0, 0,
                                                                                              "created")
     assert all(q.status < 400 for q in requests)  # GitHub accepted everything: no 4xx in a normal run
     [review] = gh.reviews(REPO, 7)
-    assert review["state"] == "COMMENTED" and review["commit_id"] == HEAD and result.review_url == review["html_url"]
+    assert review["state"] == "COMMENTED" and review["commit_id"] == HEAD and result.url == review["html_url"]
     posted = {c["line"]: c for c in gh.review_comments(REPO, 7)}
     assert len(posted) == 3 and all(c["commit_id"] == HEAD and len(FP.findall(c["body"])) == 1
                                     for c in posted.values())
@@ -84,7 +84,7 @@ def test_post_one_comment_review_that_github_accepts_then_rerun_posts_nothing(gh
     assert len(requests) == 6  # /user, comments, reviews, POST review, issue comments, POST summary
 
     again, requests = publish(gh, fetched(gh), make_review(d, comments))
-    assert (again.event, again.inline, again.duplicates, again.summary) == (None, 0, 3, "unchanged")
+    assert (again.verdict, again.posted, again.duplicates, again.summary) == (None, 0, 3, "unchanged")
     assert [q for q in requests if q.method != "GET"] == []
     assert len(gh.reviews(REPO, 7)) == 1 and len(gh.review_comments(REPO, 7)) == 3
     assert len(gh.issue_comments(REPO, 7)) == 1
@@ -107,7 +107,7 @@ def test_after_a_push_only_new_findings_are_posted_and_old_threads_are_left_alon
     assert d2.pr.head_sha == HEAD2
     moved = [finding(p, ln, f"Look at `{ln.text}`.") for p, ln in lines(v2)]  # two old findings, moved; one new
     result, requests = publish(gh, d2, make_review(d2, moved, summary="Second pass."))
-    assert (result.inline, result.duplicates, result.summary) == (1, 2, "edited")
+    assert (result.posted, result.duplicates, result.summary) == (1, 2, "edited")
     writes = [(q.method, q.path) for q in requests if q.method != "GET"]
     assert writes[0] == ("POST", f"/repos/{REPO}/pulls/7/reviews") and writes[1][0] == "PATCH"
     assert len(writes) == 2  # nothing deleted, no review comment edited
@@ -125,7 +125,7 @@ def test_more_than_the_cap_go_into_the_review_body_with_links(gh):
     comments = [finding(p, ln, f"Finding {i}.", "error" if i >= 35 else "note") for i, (p, ln) in
                 enumerate(lines(text))][:38]
     result, requests = publish(gh, d, make_review(d, comments), max_comments=30, inline_notes=True)
-    assert (result.inline, result.in_body, result.rejected) == (30, 8, 0)
+    assert (result.posted, result.in_body, result.rejected) == (30, 8, 0)
     assert all(q.status < 400 for q in requests)
     posted = gh.review_comments(REPO, 7)
     assert len(posted) == 30 and sum("**error**" in c["body"] for c in posted) == 3  # errors are placed first
@@ -134,7 +134,7 @@ def test_more_than_the_cap_go_into_the_review_body_with_links(gh):
     assert len(FP.findall(body)) == 8
     # the overflow is remembered too: a re-run repeats none of the 38
     again, _ = publish(gh, fetched(gh), make_review(d, comments), max_comments=30)
-    assert (again.event, again.duplicates) == (None, 38)
+    assert (again.verdict, again.duplicates) == (None, 38)
 
 
 def test_a_comment_off_the_diff_goes_into_the_body_not_to_github(gh):
@@ -144,7 +144,7 @@ def test_a_comment_off_the_diff_goes_into_the_body_not_to_github(gh):
     (p, ln) = lines(text)[0]
     off = Comment("a.py", 99, "RIGHT", "warning", "Off the diff.")
     result, requests = publish(gh, d, make_review(d, [finding(p, ln, "On the diff."), off]))
-    assert (result.inline, result.in_body, result.rejected) == (1, 1, 1)
+    assert (result.posted, result.in_body, result.rejected) == (1, 1, 1)
     assert all(q.status < 400 for q in requests)
     assert "Findings not on a line of the reviewed diff" in gh.reviews(REPO, 7)[0]["body"]
 
@@ -156,7 +156,7 @@ def test_422_recovery_posts_the_valid_comments_and_puts_the_rest_in_the_body(gh)
     ours = real + new_file("b.py", ["c = 3"])  # what we reviewed has a file GitHub's diff lacks
     comments = [finding(p, ln, f"About {ln.text}.") for p, ln in lines(ours)]
     result, requests = publish(gh, d, make_review(d, comments), diff_text=ours)
-    assert (result.event, result.inline, result.in_body, result.rejected) == ("COMMENT", 2, 1, 1)
+    assert (result.verdict, result.posted, result.in_body, result.rejected) == ("COMMENT", 2, 1, 1)
     statuses = [(q.method, q.status) for q in requests if q.path.endswith("/reviews") or "/reviews/" in q.path]
     assert statuses[1] == ("POST", 422)  # the first attempt; then each comment alone, then the real one
     assert [s for s in statuses if s[0] == "DELETE"] == [("DELETE", 200)] * 2
@@ -173,7 +173,7 @@ def test_a_transient_422_loses_nothing(gh):
     gh.fail_next("POST", rf"/repos/{REPO}/pulls/7/reviews", status=422,
                  body={"message": "Unprocessable Entity", "errors": ["Line could not be resolved"]})
     result, _ = publish(gh, d, make_review(d, [finding(p, ln, ln.text) for p, ln in lines(text)]))
-    assert (result.inline, result.in_body) == (2, 0)
+    assert (result.posted, result.in_body) == (2, 0)
     assert len(gh.reviews(REPO, 7)) == 1 and len(gh.review_comments(REPO, 7)) == 2
 
 
@@ -200,7 +200,7 @@ def test_model_text_is_posted_safely(gh):
     review = make_review(d, [finding(p, l1, evil), finding(p, l2, "Second.")], notes=(note,),
                          summary="Summary cc @maintainers <!-- reviewer:summary -->")
     result, _ = publish(gh, d, review)
-    assert result.inline == 2  # a forged marker does not make the sink skip "Second."
+    assert result.posted == 2  # a forged marker does not make the sink skip "Second."
     everything = [c["body"] for c in gh.review_comments(REPO, 7)] + [gh.issue_comments(REPO, 7)[0]["body"]]
     for body in everything:
         assert not re.search(r"(?<![\w`])@[A-Za-z]", body), body  # no ping survives
@@ -227,7 +227,7 @@ def test_review_event_follows_the_trusted_setting_only(gh, setting, severity, ow
     assert [r["state"] for r in gh.reviews(REPO, 7)] == [expected]
     assert result.downgraded is own
     again, _ = publish(gh, fetched(gh), make_review(d, comments), review_event=setting)
-    assert again.event is None and len(gh.reviews(REPO, 7)) == 1  # the verdict is not repeated
+    assert again.verdict is None and len(gh.reviews(REPO, 7)) == 1  # the verdict is not repeated
 
 
 def test_choose_event_defaults_to_comment():
@@ -245,7 +245,7 @@ def test_rate_limited_and_failing_writes_post_exactly_once(gh):
     slept: list[float] = []
     sink = GitHubReviewSink(make_client(gh, sleep=slept.append, max_wait=5), d.text)
     result = sink.publish(make_review(d, [finding(*lines(text)[0], "Once.")]))
-    assert result.inline == 1 and result.summary == "created" and slept == [1.0, 1.0]
+    assert result.posted == 1 and result.summary == "created" and slept == [1.0, 1.0]
     assert len(gh.reviews(REPO, 7)) == 1 and len(gh.issue_comments(REPO, 7)) == 1
 
 
@@ -255,7 +255,7 @@ def test_someone_elses_summary_marker_is_not_taken_over(gh):
     gh.add_issue_comment(REPO, 7, body="<!-- reviewer:summary --> fake", user="mallory")
     d = fetched(gh)
     result, _ = publish(gh, d, make_review(d, []))
-    assert result.summary == "created" and result.event == "COMMENT"  # the head's one review: no findings
+    assert result.summary == "created" and result.verdict == "COMMENT"  # the head's one review: no findings
     assert "no new findings" in gh.reviews(REPO, 7)[0]["body"]
     assert [c["user"]["login"] for c in gh.issue_comments(REPO, 7)] == ["mallory", "review-bot"]
 
@@ -270,7 +270,7 @@ def test_comments_on_a_rebuilt_120_file_diff_are_all_accepted(gh):
     firsts = [(f.path, f.hunks[0].lines[-2]) for f in files]  # an added or removed line of every file
     comments = [finding(p, ln, f"About {p}.", "error" if i < 40 else "note") for i, (p, ln) in enumerate(firsts)]
     result, requests = publish(gh, d, make_review(d, comments))
-    assert (result.inline, result.in_body, result.rejected) == (30, 66, 0)
+    assert (result.posted, result.in_body, result.rejected) == (30, 66, 0)
     assert all(q.status < 400 for q in requests)
     posted = gh.review_comments(REPO, 9)
     assert {c["side"] for c in posted} == {"LEFT", "RIGHT"} and any(c["path"].startswith("new dir/") for c in posted)
@@ -286,11 +286,11 @@ def test_markers_count_only_from_the_tokens_user_unless_it_cannot_be_known(gh):
     gh.add_review_comment(REPO, 7, path="a.py", line=1, user="mallory", body=f"<!-- reviewer:fp={forged} -->")
     comments = [finding(p, l1, "First."), finding(p, l2, "Second.")]
     result, _ = publish(gh, d, make_review(d, comments))
-    assert (result.inline, result.duplicates) == (2, 0)  # mallory's marker does not silence a finding
+    assert (result.posted, result.duplicates) == (2, 0)  # mallory's marker does not silence a finding
     # an app token cannot read /user: the markers of any author count, and re-runs still dedupe
     gh.fail_next("GET", "/user", status=403, times=5, body={"message": "Resource not accessible by integration"})
     again, requests = publish(gh, fetched(gh), make_review(d, comments))
-    assert (again.event, again.duplicates, again.summary) == (None, 2, "unchanged")
+    assert (again.verdict, again.duplicates, again.summary) == (None, 2, "unchanged")
     assert [q for q in requests if q.method != "GET"] == []
 
 
@@ -301,7 +301,7 @@ def test_notes_go_into_the_review_body_unless_inline_notes(gh):
     added = lines(text, "+")
     comments = [finding(*added[0], "A real problem.", "error"), finding(*added[3], "Maybe rename this.", "note")]
     result, _ = publish(gh, d, make_review(d, comments), inline_notes=False)
-    assert (result.inline, result.in_body, result.rejected) == (1, 1, 0)
+    assert (result.posted, result.in_body, result.rejected) == (1, 1, 0)
     [review] = gh.reviews(REPO, 7)
     assert "Maybe rename this." in review["body"] and "unsure" in review["body"]
     assert [c["body"] for c in gh.review_comments(REPO, 7) if "Maybe rename" in c["body"]] == []

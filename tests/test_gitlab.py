@@ -17,6 +17,7 @@ from fakes.backends import EchoBackend
 from reviewer.cli import main
 from reviewer.errors import GitLabError, InputError
 from reviewer.hosts.gitlab import GitLabClient, MergeRequestSource, is_mr_ref, mr_ref_from_ci, parse_mr_ref
+from reviewer.hosts.common.client import Answer
 from reviewer.hosts.gitlab.ref import GitLabToken
 
 wiring = importlib.import_module("reviewer.wiring")
@@ -63,7 +64,7 @@ def echo(monkeypatch):
 
 
 def run(gl, *args, token=TOKEN, env=None):
-    environ = {"GITLAB_TOKEN": token, "CI_JOB_TOKEN": "", "CI_SERVER_URL": "", "REVIEWER_GITHUB_MAX_WAIT": "5",
+    environ = {"GITLAB_TOKEN": token, "CI_JOB_TOKEN": "", "CI_SERVER_URL": "", "REVIEWER_GITLAB_MAX_WAIT": "5",
                "REVIEWER_SCOPE": "all"}  # the posting rules over every file of the fixture
     if token is None:
         environ["GITLAB_TOKEN"] = ""
@@ -283,9 +284,9 @@ def test_rate_limits_are_waited_out_within_the_limit_and_beyond_it_one_line(gl, 
 
 def test_the_client_error_lines():
     client = GitLabClient("https://gl.example", GitLabToken(TOKEN, "GITLAB_TOKEN"))
-    assert "404" in client.error(404, "404 Not found", "reading", "g/p!1").message
-    assert isinstance(client.error(500, "boom", "reading"), GitLabError)
-    assert client.error(400, "x", "posting").status == 400
+    assert "404" in client.error(Answer(404, {}, "404 Not found"), "reading", "g/p!1").message
+    assert isinstance(client.error(Answer(500, {}, "boom"), "reading"), GitLabError)
+    assert client.error(Answer(400, {}, "x"), "posting").status == 400
 
 
 def test_a_merge_request_review_in_sarif_names_its_repository_and_commit(gl, echo):

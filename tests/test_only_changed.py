@@ -16,7 +16,7 @@ from fakes.diffs import modified_file, new_file
 from reviewer.cache import ResultCache, file_key, model_tag
 from reviewer.cli import main
 from reviewer.diffparse import parse_diff
-from reviewer.hosts.github.format import parse_state, state_marker
+from reviewer.hosts.common.markers import parse_state, state_marker
 from reviewer.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.style import PathRules, Section, StyleGuide

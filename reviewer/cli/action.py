@@ -12,6 +12,7 @@ import click
 from ..app import POST_MODES, post_check, post_review, previous_review, review_source
 from ..config import load_settings
 from ..errors import EXIT_FINDINGS, ConfigError, GitHubError, InputError
+from ..hosts import Published
 from ..hosts.github.action import ActionEnv, Decision, decide, decide_pull, load_event, parse_bool, settings_flags
 from ..hosts.github.client import discover_token
 from ..hosts.github.host import HOST as GITHUB
@@ -167,7 +168,7 @@ def action_cmd(verbose):
                             f"({checked.url})")
             footer, annotate = "; ".join(said), False
         except GitHubError as exc:
-            if getattr(exc, "status", None) != 403:
+            if exc.status != 403:
                 failure, footer = exc, f"posting failed: {exc.message}"
             else:  # a read-only token (fork PRs, restricted default permissions)
                 footer = f"not posted: {exc.message}"
@@ -189,7 +190,7 @@ def action_cmd(verbose):
         sys.exit(EXIT_FINDINGS)
 
 
-def posted_line(posted) -> str:
-    if posted.event is None:
+def posted_line(posted: Published) -> str:
+    if posted.verdict is None:
         return f"nothing new to post ({posted.duplicates} findings already on the pull request)"
-    return f"posted a {posted.event} review with {posted.inline} inline comments ({posted.review_url})"
+    return f"posted a {posted.verdict} review with {posted.posted} inline comments ({posted.url})"

@@ -12,6 +12,7 @@ from typing import Any
 import click
 
 from ..errors import EXIT_INTERNAL, EXIT_INTERRUPTED, ReviewerError
+from ..hosts import Published
 from ..logs import install_redaction, redact
 from ..types import SEVERITY_RANK, Review
 
@@ -100,51 +101,32 @@ def setup_logging(verbose: bool) -> None:
     install_redaction()
 
 
-def post_lines(posted, label: str) -> list[str]:
-    """What a run put on the pull request, for people (one or two lines)."""
-    already = f", {posted.duplicates} already on the PR" if posted.duplicates else ""
-    if posted.event is None:
-        lines = [f"nothing new to post on {label}{already}"]
-    else:
-        body = f", {posted.in_body} in the review body" if posted.in_body else ""
-        refused = f" ({posted.rejected} could not be placed on the diff)" if posted.rejected else ""
-        note = " (GitHub allows no verdict on your own PR)" if posted.downgraded else ""
-        lines = [f"posted a {posted.event} review{note} on {label}: {posted.inline} inline comment"
-                 f"{'s' if posted.inline != 1 else ''}{body}{refused}{already}: {posted.review_url}"]
-    return [*lines, f"summary comment {posted.summary}: {posted.summary_url}"]
-
-
-def gitlab_post_lines(posted, label: str) -> list[str]:
-    """What a run put on the merge request, for people (two lines)."""
-    already = f", {posted.duplicates} already on the merge request" if posted.duplicates else ""
+def post_lines(posted: Published, label: str) -> list[str]:
+    """What a run put on the pull (merge) request, for people (two lines)."""
+    already = f", {posted.duplicates} already on {posted.request}" if posted.duplicates else ""
+    body = f", {posted.in_body} in the {posted.body_kind}" if posted.in_body else ""
     refused = f" ({posted.rejected} could not be placed on the diff)" if posted.rejected else ""
-    note = f", {posted.in_note} in the summary note{refused}" if posted.in_note else ""
-    return [f"posted {posted.discussions} discussion{'s' if posted.discussions != 1 else ''} on {label}"
-            f"{note}{already}", f"summary note {posted.summary}: {posted.summary_url}"]
+    items = f"{posted.posted} {posted.item}{'s' if posted.posted != 1 else ''}"
+    if posted.skipped:
+        line = f"nothing new to post on {label}{already}"
+    elif posted.verdict is not None:  # one review holds the findings
+        note = " (GitHub allows no verdict on your own PR)" if posted.downgraded else ""
+        line = f"posted a {posted.verdict} review{note} on {label}: {items}{body}{refused}{already}: {posted.url}"
+    else:
+        line = f"posted {items} on {label}{body}{refused}{already}"
+    return [line, f"{posted.summary_kind} {posted.summary}: {posted.summary_url}"]
 
 
-POST_LINES = {"github": post_lines, "gitlab": gitlab_post_lines}  # each host's account of a post
-
-
-def echo_post(posted, label: str) -> None:
-    """One or two lines on stderr: what the run put on the pull request."""
+def echo_post(posted: Published, label: str) -> None:
+    """Two lines on stderr: what the run put on the pull (merge) request."""
     for line in post_lines(posted, label):
         click.echo(line, err=True)
-
-
-def posted_lines(host: str, posted, label: str) -> list[str]:
-    return POST_LINES[host](posted, label)
 
 
 def echo_check(checked, label: str) -> None:
     """One line on stderr: the check run a run created."""
     click.echo(f"check run on {label}: {checked.conclusion}, {checked.annotations} annotation"
                f"{'s' if checked.annotations != 1 else ''}: {checked.url}", err=True)
-
-
-def echo_posted(host: str, posted, label: str) -> None:
-    for line in posted_lines(host, posted, label):
-        click.echo(line, err=True)
 
 
 def budget_line(review: Review) -> str | None:

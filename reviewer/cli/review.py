@@ -14,7 +14,7 @@ from ..errors import EXIT_FINDINGS, InputError
 from ..formats import render
 from ..sinks.report import write_report
 from ..wiring import make_local_source, make_style_root
-from .common import EXIT_CODES_HELP, budget_line, echo_check, echo_posted, exceeds, guarded, setup_logging, verify_off_warning
+from .common import EXIT_CODES_HELP, budget_line, echo_check, echo_post, exceeds, guarded, setup_logging, verify_off_warning
 from .options import choice, model_options, settings_from
 from .progress import make_progress
 
@@ -66,7 +66,7 @@ def review(target, diff, git, fmt, output, fail_on, post_mode, github_url, gitla
         if local:
             raise InputError("give a pull request or --diff/--git, not both")
         request = host.open(target, settings, post=post, url=urls[host.name])
-        if post_mode in ("check", "both") and not hasattr(request, "check_sink"):
+        if post_mode in ("check", "both") and not isinstance(request, hosts.HasCheckRuns):
             raise InputError(f"--post {post_mode}: check runs are GitHub's; {host.title} takes --post (review)")
         source, style_root = request.source(), request.style_root(settings, Path.cwd())
     elif post:
@@ -95,7 +95,7 @@ def review(target, diff, git, fmt, output, fail_on, post_mode, github_url, gitla
         sys.stdout.write(text)
         sys.stdout.flush()
     if host is not None and post_mode in ("review", "both"):  # the report is out before anything is posted
-        echo_posted(host.name, post_review(request, settings, reviewed), reviewed.diff.label)
+        echo_post(post_review(request, settings, reviewed), reviewed.diff.label)
     if host is not None and post_mode in ("check", "both"):
         echo_check(post_check(request, settings, reviewed), reviewed.diff.label)
     elif host is not None:

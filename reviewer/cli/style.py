@@ -112,6 +112,8 @@ def learn_cmd(repo, login, output, force, limit, max_pages, min_count, github_ur
     """
     setup_logging(verbose)
     host = hosts.get(hosts.DEFAULT_HOST)
+    if not isinstance(host, hosts.ReadsReviewComments):
+        raise InputError(f"{host.title} cannot read past review comments")
     host.check_names(repo, login)
     if output is not None and output.exists() and not force:
         raise InputError(f"{output} exists", hint="choose another --output, or add --force")

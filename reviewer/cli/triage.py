@@ -23,7 +23,7 @@ from ..triage.feedback import FEEDBACK_FILE, FeedbackStore
 from ..triage.server import TriageServer
 from ..types import DiffInput
 from ..wiring import cache_root, make_local_source, make_style_root, make_templates
-from .common import EXIT_CODES_HELP, guarded, posted_lines, setup_logging, verify_off_warning
+from .common import EXIT_CODES_HELP, guarded, post_lines, setup_logging, verify_off_warning
 from .options import model_options, settings_from
 from .progress import make_progress
 
@@ -86,7 +86,7 @@ def triage_cmd(target, diff, git, output, github_url, gitlab_url, no_browser, co
 
     def publish(result) -> str:
         posted = post_review(request, settings, Reviewed(reviewed.diff, result, reviewed.context))
-        lines = posted_lines(opened.host.name, posted, label)
+        lines = post_lines(posted, label)
         for line in lines:
             click.echo(line, err=True)
         return "\n".join(lines)

@@ -1,10 +1,2 @@
-"""Comment sinks: where a finished review goes (a report file, a GitHub review)."""
-
-from typing import Protocol
-
-from ..types import Review
-
-
-class CommentSink(Protocol):
-    def publish(self, review: Review) -> None:
-        """Deliver the review; raise a ReviewerError subclass on failure."""
+"""What every report shares (``report``): a comment's place and link, writing a report file.
+Posting a review is a host's sink (``hosts.CommentSink``)."""

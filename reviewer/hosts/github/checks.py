@@ -102,13 +102,11 @@ class GitHubCheckSink:
             run = self.client.call("creating the check run", lambda: request("POST", base, first), idempotent=False,
                                    target=f"{pr.repo}#{pr.number}")
         except GitHubError as exc:
-            if getattr(exc, "status", None) != 403:
+            if exc.status != 403:
                 raise
-            err = GitHubError(exc.message, hint="check runs need a GitHub App's token, such as the Actions "
-                                                "GITHUB_TOKEN with `permissions: checks: write`; a personal token "
-                                                "cannot create them")
-            err.status = 403  # type: ignore[attr-defined]
-            raise err from None
+            raise GitHubError(exc.message, status=403,
+                              hint="check runs need a GitHub App's token, such as the Actions GITHUB_TOKEN with "
+                                   "`permissions: checks: write`; a personal token cannot create them") from None
         for i, batch in enumerate(batches[1:], 2):
             update: dict[str, Any] = {"output": {**output, "annotations": batch}}
             if i == len(batches):

@@ -8,46 +8,16 @@ anything shaped like the tool's markers.
 
 from __future__ import annotations
 
-import hashlib
-import re
 from collections.abc import Sequence
 
-from ...cache import model_tag
 from ...sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting, sections_within
-from ...types import SEVERITY_RANK, Comment, Previous, PullRequest, Review
+from ...types import SEVERITY_RANK, Comment, PullRequest, Review
 from ...sinks.report import line_url, where
+from ..common.markers import SUMMARY_MARKER, fp_marker, state_marker
 
-FP_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX) + r"fp=([0-9a-f]{16}) -->")
-SUMMARY_MARKER = f"<!-- {MARKER_PREFIX}summary -->"
 REVIEW_TAG = f"<!-- {MARKER_PREFIX}review"  # the review body's marker: REVIEW_TAG run=<id> -->
-# the summary's hidden state: the head reviewed, the model, the content keys of the files reviewed
-# in full (github/previous.py reads it back: a re-run reviews only what changed since)
-STATE_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX)
-                      + r"state head=([0-9a-f]{40}|[0-9a-f]{64}) model=([0-9a-f]{12}) files=((?:[0-9a-f]{16})*) -->")
-MAX_STATE_FILES = 2000  # 32 KB of keys at most; a file left out is only reviewed again
 MAX_BODY = 65536  # GitHub's limit on a comment or review body
 BODY_BUDGET = 60000  # what the review body's findings may take, leaving room for the rest
-
-
-def fp_marker(fp: str) -> str:
-    return f"<!-- {MARKER_PREFIX}fp={fp} -->"
-
-
-def _norm(text: str) -> str:
-    return " ".join(text.replace("\u200b", "").lower().split())
-
-
-def fingerprint(path: str, severity: str, body: str) -> str:
-    """Identity of a finding across runs: its file, severity and words, not its line (lines move)."""
-    return hashlib.sha256(f"{path}\0{severity}\0{_norm(body)}".encode()).hexdigest()[:16]
-
-
-def comment_fingerprint(c: Comment) -> str:
-    return fingerprint(c.path, c.severity, c.body)
-
-
-def fingerprints_in(text: str | None) -> set[str]:
-    return set(FP_RE.findall(text or ""))
 
 
 def safe(text: str, limit: int = 4000) -> str:
@@ -109,19 +79,6 @@ def review_body(run: str, head_sha: str, model: str, inline: int, known: int,
     out = [f"{REVIEW_TAG} run={run} -->", f"**reviewer**{by}, commit `{head_sha[:12]}`: {said}."]
     out += sections_within(sections, BODY_BUDGET)
     return "\n".join(out)
-
-
-def state_marker(review: Review, head_sha: str) -> str:
-    keys = "".join(k for k in review.reviewed_keys[:MAX_STATE_FILES] if re.fullmatch(r"[0-9a-f]{16}", k))
-    return f"<!-- {MARKER_PREFIX}state head={head_sha.lower()} model={model_tag(review.model)} files={keys} -->"
-
-
-def parse_state(text: str) -> Previous | None:
-    m = STATE_RE.search(text or "")
-    if m is None:
-        return None
-    keys = m.group(3)
-    return Previous(m.group(1), m.group(2), frozenset(keys[i:i + 16] for i in range(0, len(keys), 16)))
 
 
 def summary_body(review: Review, head_sha: str) -> str:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ...errors import GitHubError
 from ...types import Previous
-from . import format as F
+from ..common.markers import SUMMARY_MARKER, parse_state
 from .client import GitHubClient
 
 
@@ -22,17 +22,22 @@ def token_login(client: GitHubClient) -> str | None:
     try:
         return client.call("reading the token's user", lambda: client.github.get_user().login)
     except GitHubError as exc:
-        if getattr(exc, "status", None) in (403, 404):
+        if exc.status in (403, 404):
             return None
         raise
 
 
+def author_login(x: Any) -> str | None:
+    """The login of a PyGithub comment's or review's author (None when GitHub names none: a
+    deleted user)."""
+    return x.user.login if x.user is not None else None
+
+
 def written_by_us(comment: Any, login: str | None) -> bool:
-    user = getattr(comment, "user", None)
-    author = getattr(user, "login", None)
+    author = author_login(comment)
     if login is not None:
         return author == login
-    return getattr(user, "type", None) == "Bot" and str(author).endswith("[bot]")
+    return comment.user is not None and comment.user.type == "Bot" and str(author).endswith("[bot]")
 
 
 def read_previous(client: GitHubClient, repo: str, number: int) -> Previous | None:
@@ -42,8 +47,8 @@ def read_previous(client: GitHubClient, repo: str, number: int) -> Previous | No
     comments = client.call("reading the PR's comments", lambda: list(issue.get_comments()), target=f"{repo}#{number}")
     for comment in reversed(comments):
         body = comment.body or ""
-        if F.SUMMARY_MARKER in body and written_by_us(comment, login):
-            state = F.parse_state(body)
+        if SUMMARY_MARKER in body and written_by_us(comment, login):
+            state = parse_state(body)
             if state is not None:
                 return state
     return None

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from ...anchor import DiffIndex
@@ -23,21 +23,18 @@ from ...config import DEFAULTS
 from ...diffparse import parse_diff
 from ...errors import GitHubError, PostError
 from ...types import Comment, PullRequest, Review
+from ..base import Published
+from ..common.markers import SUMMARY_MARKER, fingerprints_in
+from ..common.posting import Item, plan_posts
 from . import format as F
 from .client import GitHubClient, UnprocessableError
+from .previous import author_login, token_login
 
-@dataclass(frozen=True)
-class PostResult:
-    event: str | None = None  # the review's event; None when no review was needed
-    review_url: str | None = None
-    inline: int = 0  # inline comments posted
-    in_body: int = 0  # new findings written into the review body instead
-    rejected: int = 0  # of those, refused by the local anchor check or by GitHub
-    duplicates: int = 0  # findings already on the PR: not posted again
-    summary: str = "unchanged"  # created, edited or unchanged
-    summary_url: str | None = None
-    downgraded: bool = False  # GitHub refused APPROVE/REQUEST_CHANGES (own PR): posted as COMMENT
 
+def published(**fields: Any) -> Published:
+    """A GitHub post's account: one review holding the findings, a summary comment."""
+    return Published(item="inline comment", request="the PR", summary_kind="summary comment",
+                     body_kind="review body", **fields)
 
 def choose_event(setting: str, review: Review) -> str:
     """COMMENT, unless the trusted configuration explicitly asks for a verdict."""
@@ -56,49 +53,37 @@ class GitHubReviewSink:
         self.max_comments, self.review_event = max_comments, review_event
         self.inline_notes = inline_notes  # False: notes (unsure findings) go into the review body
 
-    def publish(self, review: Review) -> PostResult:
+    def publish(self, review: Review) -> Published:
         pr = review.pr
         if pr is None or not pr.head_sha:
             raise PostError("only a review of a pull request can be posted to GitHub")
         self.pr, self.base = pr, f"/repos/{pr.repo}/pulls/{pr.number}"
         repo = self.client.github.get_repo(pr.repo)  # lazy objects: no request until a list is read
         self.pull, self.issue = repo.get_pull(pr.number), repo.get_issue(pr.number)
-        login = self._login()
+        login = token_login(self.client)
         comments = self._read("reading the review comments", self.pull.get_review_comments)
         reviews = self._read("reading the reviews", self.pull.get_reviews)
-        mine = [x for x in (*comments, *reviews) if login is None or _author(x) == login]
-        known = set().union(*(F.fingerprints_in(x.body) for x in mine))
-
-        fresh: list[tuple[Comment, str]] = []
-        duplicates = 0
-        for c in sorted(review.comments, key=F.priority):
-            fp = F.comment_fingerprint(c)
-            if fp in known:
-                duplicates += 1
-            else:
-                known.add(fp)
-                fresh.append((c, fp))
+        mine = [x for x in (*comments, *reviews) if login is None or author_login(x) == login]
+        known = set().union(*(fingerprints_in(x.body) for x in mine))
         index = DiffIndex(parse_diff(self.diff_text))
-        placeable = [(c, fp) for c, fp in fresh if index.is_valid(c)]
-        unplaced = [(c, fp) for c, fp in fresh if not index.is_valid(c)]
-        notes = [] if self.inline_notes else [(c, fp) for c, fp in placeable if c.severity == "note"]
-        placeable = [x for x in placeable if x not in notes]
-        inline, overflow = placeable[: self.max_comments], placeable[self.max_comments:]
+        plan = plan_posts(review.comments, known, index.is_valid, max_comments=self.max_comments,
+                          inline_notes=self.inline_notes)
 
         # one review per head commit, even without findings (it says the commit was reviewed);
         # a re-run on the same head posts a review only for findings that are new
         head_reviewed = any(r.commit_id == pr.head_sha and F.REVIEW_TAG in (r.body or "")
-                            for r in reviews if login is None or _author(r) == login)
-        result = PostResult(duplicates=duplicates)
-        if fresh or not head_reviewed:
+                            for r in reviews if login is None or author_login(r) == login)
+        result = published(duplicates=plan.duplicates, skipped=True)
+        if plan.fresh or not head_reviewed:
             event = choose_event(self.review_event, review)
-            result = self._post_review(review, event, inline, overflow, unplaced, duplicates, notes)
+            result = self._post_review(review, event, plan.inline, plan.overflow, plan.unplaced, plan.duplicates,
+                                       plan.unsure)
         summary, url = self._upsert_summary(F.summary_body(review, pr.head_sha), login)
         return replace(result, summary=summary, summary_url=url)
 
     # -- the review -------------------------------------------------------------------------------
     def _post_review(self, review: Review, event: str, inline, overflow, unplaced, duplicates: int,
-                     notes=()) -> PostResult:
+                     notes=()) -> Published:
         pr, refused, run = self.pr, [], secrets.token_hex(6)
         state = {"event": event, "downgraded": False}
 
@@ -135,10 +120,10 @@ class GitHubReviewSink:
                 except UnprocessableError as exc:
                     raise PostError(f"GitHub refused the review on {pr.head_sha[:12]}: {exc.message}",
                                     hint="if the PR was force-pushed, review it again") from None
-        return PostResult(event=state["event"], review_url=data.get("html_url"), inline=len(inline),
-                          in_body=len(overflow) + len(unplaced) + len(refused) + len(notes),
-                          rejected=len(unplaced) + len(refused), duplicates=duplicates,
-                          downgraded=state["downgraded"])
+        return published(verdict=state["event"], url=data.get("html_url"), posted=len(inline),
+                         in_body=len(overflow) + len(unplaced) + len(refused) + len(notes),
+                         rejected=len(unplaced) + len(refused), duplicates=duplicates,
+                         downgraded=state["downgraded"])
 
     def _create_review(self, run: str, body: str, event: str, comments: list[dict]) -> dict:
         payload = {"commit_id": self.pr.head_sha, "body": body, "event": event, "comments": comments}
@@ -181,15 +166,15 @@ class GitHubReviewSink:
     def _upsert_summary(self, text: str, login: str | None) -> tuple[str, str | None]:
         issue = f"/repos/{self.pr.repo}/issues/{self.pr.number}/comments"
         listed = self._read("reading the PR's comments", self.issue.get_comments)
-        for c in [c for c in listed if F.SUMMARY_MARKER in (c.body or "")
-                  and (login is None or _author(c) == login)]:
+        for c in [c for c in listed if SUMMARY_MARKER in (c.body or "")
+                  and (login is None or author_login(c) == login)]:
             if c.body == text:
                 return "unchanged", c.html_url
             try:
                 self.client.call("editing the summary comment", lambda: c.edit(text))
                 return "edited", c.html_url
             except GitHubError as exc:
-                if getattr(exc, "status", None) not in (403, 404):
+                if exc.status not in (403, 404):
                     raise
         tries: list[int] = []
 
@@ -204,26 +189,12 @@ class GitHubReviewSink:
         return "created", self.client.call("posting the summary comment", create).get("html_url")
 
     # -- helpers ----------------------------------------------------------------------------------
-    def _login(self) -> str | None:
-        """The token's user, to recognise the tool's own comments; None for app tokens (403)."""
-        try:
-            return self.client.call("reading the token's user", lambda: self.client.github.get_user().login)
-        except GitHubError as exc:
-            if getattr(exc, "status", None) in (403, 404):
-                return None
-            raise
-
     def _read(self, what: str, fn: Callable[[], Any]) -> list:
         return self.client.call(what, lambda: list(fn()), target=f"{self.pr.repo}#{self.pr.number}")
 
 
-def _items(items: list[tuple[Comment, str]], pr: PullRequest) -> list[str]:
+def _items(items: list[Item], pr: PullRequest) -> list[str]:
     return [F.body_item(c, fp, pr) for c, fp in items]
-
-
-def _author(x: Any) -> str | None:
-    user = getattr(x, "user", None)
-    return getattr(user, "login", None) if user is not None else None
 
 
 def _own_pr_refusal(exc: UnprocessableError) -> bool:

@@ -8,9 +8,9 @@ Nothing here prints; every failure is a ``GitLabError`` (exit code 5, like GitHu
 
 from .client import GitLabClient
 from .ref import MRRef, discover_gitlab_token, is_mr_ref, mr_ref_from_ci, parse_mr_ref
-from .sink import GitLabPostResult, GitLabReviewSink
+from .sink import GitLabReviewSink
 from .source import MergeRequestSource
 from .style_root import GitLabRefRoot
 
-__all__ = ["GitLabClient", "GitLabPostResult", "GitLabRefRoot", "GitLabReviewSink", "MRRef", "MergeRequestSource",
+__all__ = ["GitLabClient", "GitLabRefRoot", "GitLabReviewSink", "MRRef", "MergeRequestSource",
            "discover_gitlab_token", "is_mr_ref", "mr_ref_from_ci", "parse_mr_ref"]

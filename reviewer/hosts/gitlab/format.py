@@ -7,36 +7,16 @@ mention, no HTML, no forged marker); paths are shown as code spans only.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
 from ...diffparse import parse_diff
-from ...formats.findings import DiffLines, fingerprint
-from ...sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting, sections_within
-from ...types import SEVERITY_RANK, Comment, DiffLine, Note, Review
+from ...sanitize import clean_code, code_span, fence_for, for_posting, sections_within
+from ...types import Comment, DiffLine, Note, Review
+from ..common.markers import SUMMARY_MARKER, fp_marker, state_marker
 
-FP_RE = re.compile(r"<!-- " + re.escape(MARKER_PREFIX) + r"fp=([0-9a-f]{16}) -->")
-SUMMARY_MARKER = f"<!-- {MARKER_PREFIX}summary -->"
 MAX_NOTE = 1_000_000  # GitLab's limit on a note's body
 NOTE_BUDGET = 200_000  # what the summary note's findings may take
-
-
-def fp_marker(fp: str) -> str:
-    return f"<!-- {MARKER_PREFIX}fp={fp} -->"
-
-
-def fingerprints_in(text: str | None) -> set[str]:
-    return set(FP_RE.findall(text or ""))
-
-
-def finding_fingerprint(item: Comment | Note, diff: DiffLines) -> str:
-    """The finding's file, the text of its lines and its words; no line number (lines move)."""
-    return fingerprint(item, diff)[:16]
-
-
-def priority(c: Comment) -> tuple:
-    return (-SEVERITY_RANK[c.severity], c.path, c.line)
 
 
 class Positions:
@@ -101,12 +81,14 @@ def note_item(c: Comment | Note, fp: str) -> str:
 def summary_body(review: Review, head_sha: str, posted: int, known: int,
                  sections: Sequence[tuple[str, list[str]]]) -> str:
     """The one summary note, rewritten on every run: the latest head's summary and the findings
-    that are not discussions on the diff."""
+    that are not discussions on the diff, and (hidden, first, so that no cut loses it) the state
+    the next run starts from (gitlab/previous.py)."""
     said = f"{posted} new discussion{'s' if posted != 1 else ''} on the diff" if posted else "no new discussions"
     if known:
         said += f", {known} earlier finding{'s' if known != 1 else ''} already on the diff"
     by = f" with `{review.model.replace('`', '')}`" if review.model else ""
-    lines = [SUMMARY_MARKER, "### reviewer", "", for_posting(review.summary, limit=40000), "",
+    lines = [SUMMARY_MARKER, state_marker(review, head_sha), "### reviewer", "",
+             for_posting(review.summary, limit=40000), "",
              f"This run{by} on commit `{head_sha[:12]}`: {said}."]
     lines += sections_within(sections, NOTE_BUDGET)
     if review.skipped:

@@ -11,7 +11,9 @@ from pathlib import Path
 from ...config import Settings
 from ...errors import GitLabError
 from ...style import StyleRoot
+from ...types import Previous
 from .client import GitLabClient
+from .previous import read_previous
 from .ref import MRRef, discover_gitlab_token, is_mr_ref, mr_ref_from_ci, parse_mr_ref
 from .sink import GitLabReviewSink
 from .source import MergeRequestSource
@@ -42,6 +44,10 @@ class MergeRequestTarget:
         return GitLabRefRoot(self.client, self.ref.project, lambda: source.diff_refs.get("base_sha", ""),
                              lambda: source.changed_paths)
 
+    def previous(self) -> Previous | None:
+        """The state the tool's last summary note on this merge request records (gitlab/previous.py)."""
+        return read_previous(self.client, self.ref)
+
     def sink(self, settings: Settings, diff_text: str) -> GitLabReviewSink:
         return GitLabReviewSink(self.client, self.ref, diff_text, self.merge_request.diff_refs,
                                 max_comments=settings.max_comments, inline_notes=settings.inline_notes)
@@ -62,8 +68,8 @@ class GitLabHost:
         if token is None and post:
             raise GitLabError("--post needs a GitLab token",
                               hint="set GITLAB_TOKEN (an access token with the api scope)")
-        client = GitLabClient(ref.url, token, max_wait=settings.github_max_wait, timeout=settings.github_timeout,
-                              write_pause=settings.github_write_pause)
+        client = GitLabClient(ref.url, token, max_wait=settings.gitlab_max_wait, timeout=settings.gitlab_timeout,
+                              write_pause=settings.gitlab_write_pause)
         return MergeRequestTarget(client, ref, MergeRequestSource(client, ref))
 
 
