@@ -303,3 +303,41 @@ def test_gitlab_shaped_tokens_are_redacted_even_unregistered():
 
     assert redact("token glpat-abcdefghij0123456789XYZ in a message") == "token *** in a message"
     assert "glcbt-" not in redact("JOB glcbt-64_abcdefghij0123456789")
+
+
+def test_a_rerun_on_a_new_head_reviews_only_the_files_changed_since(gl, echo):
+    """GitLab remembers its reviews as GitHub does: the summary note's state, read back from the
+    token's own note, and the model is asked only about the file the new commit touched."""
+    def asked() -> list[str]:
+        return sorted({p for call in echo.calls for p in ("src/app.py", "docs/new.md") if p in call[-1]["content"]})
+
+    first = run(gl, "--post")
+    assert first.exit_code == 0, first.output
+    assert asked() == ["docs/new.md", "src/app.py"] and "reviewer:state head=" + HEAD in summary_notes(gl)[0]["body"]
+    touched = [c for c in changes() if c["new_path"] != "docs/new.md"]
+    touched.append(change("docs/new.md", "@@ -0,0 +1,3 @@\n+Intro line\n+Second line\n+Third line\n", new_file=True))
+    mr(gl).push("d4" * 20, touched)
+    echo.calls.clear()
+    second = run(gl, "--post")
+    assert second.exit_code == 0, second.output
+    assert asked() == ["docs/new.md"] and len(echo.calls) == 1
+    report = json.loads(second.stdout)
+    assert {"path": "src/app.py", "reason": f"unchanged since {HEAD[:12]}"} in report["skipped"]
+    assert "reviewer:state head=" + "d4" * 20 in summary_notes(gl)[0]["body"]
+
+    echo.calls.clear()  # a summary note written by someone else is no state to trust
+    for note in summary_notes(gl):
+        note["author"] = {"id": 9, "username": "mallory"}
+    third = run(gl, "--post", env={"REVIEWER_ONLY_CHANGED": "1"})
+    assert third.exit_code == 0 and asked() == ["docs/new.md", "src/app.py"]
+
+
+def test_gitlab_reads_its_own_settings_not_githubs():
+    from reviewer.config import load_settings
+    from reviewer.hosts.gitlab.host import HOST
+
+    env = {"REVIEWER_GITHUB_MAX_WAIT": "1", "REVIEWER_GITHUB_TIMEOUT": "2", "REVIEWER_GITHUB_WRITE_PAUSE": "3",
+           "REVIEWER_GITLAB_MAX_WAIT": "7", "REVIEWER_GITLAB_TIMEOUT": "8", "REVIEWER_GITLAB_WRITE_PAUSE": "0.5"}
+    settings = load_settings({}, env=env, config_path=None)
+    target = HOST.open(f"{PROJECT}!12", settings, post=False, url="https://gl.example", env={"GITLAB_TOKEN": TOKEN})
+    assert (target.client.max_wait, target.client.write_pause, target.client.gl.timeout) == (7.0, 0.5, 8.0)

@@ -65,13 +65,29 @@ class RetryingClient:
 
     wording: Wording
     host_errors: tuple[type[BaseException], ...] = ()  # the library's exceptions that carry an answer
+    # the host's settings' defaults (config.DEFAULTS): seconds of waiting a call may spend, between
+    # writes, without an answer
+    default_max_wait: float = 60.0
+    default_write_pause: float = 0.0
+    default_timeout: float = 30.0
 
-    def __init__(self, api_url: str, token_source: str | None, *, max_wait: float, write_pause: float = 0.0,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time):
-        self.api_url, self.token_source = api_url, token_source
-        self.max_wait, self.write_pause, self.sleep, self.clock = max_wait, write_pause, sleep, clock
+    def __init__(self, api_url: str, token: Any, *, max_wait: float | None = None, write_pause: float | None = None,
+                 timeout: float | None = None, sleep: Callable[[float], None] = time.sleep,
+                 clock: Callable[[], float] = time.time):
+        """``token``: None, or the host's token (its ``value``, and its ``source`` for messages)."""
+        self.api_url, self.token = api_url, token
+        self.token_source: str | None = token.source if token is not None else None
+        self.max_wait = self.default_max_wait if max_wait is None else max_wait
+        self.write_pause = self.default_write_pause if write_pause is None else write_pause
+        self.sleep, self.clock = sleep, clock
+        self.connect(self.default_timeout if timeout is None else timeout)
+
+    def connect(self, timeout: float) -> None:
+        """Make the host library's client (its own retries and waiting off)."""
+        raise NotImplementedError
 
     def answer(self, exc: BaseException) -> Answer:
+        """The HTTP answer one of ``host_errors`` reports."""
         raise NotImplementedError
 
     def call(self, what: str, fn: Callable[[], T], *, idempotent: bool = True, target: str = "") -> T:

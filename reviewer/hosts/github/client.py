@@ -11,8 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,17 +91,15 @@ class GitHubClient(RetryingClient):
     wording = GITHUB
     host_errors = (GithubException,)
 
-    def __init__(self, api_url: str, token: Token | None, *, max_wait: float = DEFAULTS.github_max_wait,
-                 write_pause: float = DEFAULTS.github_write_pause, timeout: float = DEFAULTS.github_timeout,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time):
-        # PyGithub pauses between writes itself (``seconds_between_writes``)
-        super().__init__(api_url, token.source if token is not None else None, max_wait=max_wait,
-                         sleep=sleep, clock=clock)
-        self.token = token
-        auth = Auth.Token(token.value) if token is not None else None
-        self.github = Github(base_url=api_url, auth=auth, retry=None, timeout=int(max(1, timeout)), per_page=100,
+    default_max_wait, default_timeout = DEFAULTS.github_max_wait, DEFAULTS.github_timeout
+    default_write_pause = DEFAULTS.github_write_pause
+
+    def connect(self, timeout: float) -> None:
+        auth = Auth.Token(self.token.value) if self.token is not None else None
+        pause, self.write_pause = self.write_pause, 0.0  # PyGithub paces its writes itself
+        self.github = Github(base_url=self.api_url, auth=auth, retry=None, timeout=int(max(1, timeout)), per_page=100,
                              lazy=True, seconds_between_requests=None,
-                             seconds_between_writes=write_pause if write_pause > 0 else None)
+                             seconds_between_writes=pause if pause > 0 else None)
 
     @property
     def requester(self):

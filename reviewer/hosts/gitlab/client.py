@@ -9,8 +9,7 @@ registered for redaction).
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import gitlab
@@ -45,19 +44,19 @@ class GitLabClient(RetryingClient):
     wording = GITLAB
     host_errors = (_PythonGitlabError,)
 
-    def __init__(self, url: str, token: GitLabToken | None, *, max_wait: float = DEFAULTS.gitlab_max_wait,
-                 timeout: float = DEFAULTS.gitlab_timeout, write_pause: float = DEFAULTS.gitlab_write_pause,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.time):
-        super().__init__(url, token.source if token is not None else None, max_wait=max_wait,
-                         write_pause=write_pause, sleep=sleep, clock=clock)
-        self.url, self.token = url, token
+    default_max_wait, default_timeout = DEFAULTS.gitlab_max_wait, DEFAULTS.gitlab_timeout
+    default_write_pause = DEFAULTS.gitlab_write_pause
+    token: GitLabToken | None
+
+    def connect(self, timeout: float) -> None:
+        self.url = self.api_url
         self.session = requests.Session()
         self.last_headers: Mapping[str, str] = {}
         self.session.hooks["response"].append(self._remember)
         auth: dict[str, str] = {}
-        if token is not None:
-            auth = {"job_token": token.value} if token.is_job_token else {"private_token": token.value}
-        self.gl = _Gitlab(url, timeout=max(1.0, timeout), per_page=100, session=self.session, **auth)
+        if self.token is not None:
+            auth = {"job_token": self.token.value} if self.token.is_job_token else {"private_token": self.token.value}
+        self.gl = _Gitlab(self.url, timeout=max(1.0, timeout), per_page=100, session=self.session, **auth)
 
     def _remember(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self.last_headers = response.headers
