@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reviewer.diffparse import parse_diff  # noqa: E402
+from reviewer.diff.parse import parse_diff  # noqa: E402
 
 PROJECTS = {"pallets/flask": "flask", "pallets/werkzeug": "werkzeug", "pallets/click": "click",
             "encode/httpx": "httpx", "encode/uvicorn": "uvicorn", "Textualize/rich": "rich"}

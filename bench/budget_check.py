@@ -26,9 +26,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from reviewer.cache import ResultCache
+from reviewer.review.cache import ResultCache
 from reviewer.config import load_settings
-from reviewer.wiring import make_cache
+from reviewer.app.wiring import make_cache
 
 
 def copy_rates(source: ResultCache, target: ResultCache) -> int:

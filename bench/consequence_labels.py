@@ -1,4 +1,4 @@
-"""What the change classifier (reviewer/passes/consequence) says about each case, no model run.
+"""What the change classifier (reviewer/review/passes/consequence) says about each case, no model run.
 
     python bench/consequence_labels.py show SET_DIR [--labels LABELS.json]   # every case's hunks:
         # the kind and the sentence, per hunk of bug.diff (a set of cases) or pr.diff (real PRs)
@@ -17,9 +17,9 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from reviewer.diffparse import parse_diff
-from reviewer.passes.consequence import classify
-from reviewer.passes.judge import versions
+from reviewer.diff.parse import parse_diff
+from reviewer.review.passes.consequence import classify
+from reviewer.review.passes.judge import versions
 
 
 def case_diff(case: Path) -> Path | None:

@@ -25,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from reviewer.anchor import DiffIndex  # noqa: E402
-from reviewer.chunk import make_chunks, select_files  # noqa: E402
-from reviewer.diffparse import decode, parse_diff  # noqa: E402
-from reviewer.passes.draft import RawFinding, place_findings  # noqa: E402
+from reviewer.diff.anchor import DiffIndex  # noqa: E402
+from reviewer.review.chunk import make_chunks, select_files  # noqa: E402
+from reviewer.diff.parse import decode, parse_diff  # noqa: E402
+from reviewer.review.passes.draft import RawFinding, place_findings  # noqa: E402
 from reviewer.errors import InputError  # noqa: E402
 from reviewer.prompt import Templates  # noqa: E402
 

@@ -17,11 +17,11 @@ import time
 from pathlib import Path
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions
-from reviewer.chunk import language_of
-from reviewer.diffparse import parse_diff
-from reviewer.eval import load_cases
-from reviewer.passes.judge import judge_hunk, judge_messages, versions
-from reviewer.models import resolve
+from reviewer.review.chunk import language_of
+from reviewer.diff.parse import parse_diff
+from reviewer.measure.eval import load_cases
+from reviewer.review.passes.judge import judge_hunk, judge_messages, versions
+from reviewer.backends.modelfiles.registry import resolve
 from reviewer.prompt import Templates
 
 

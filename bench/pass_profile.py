@@ -26,17 +26,17 @@ sys.path.insert(0, str(ROOT))
 
 
 def _caller() -> str:
-    """The pass (module.function under reviewer/passes/, the judge's helpers skipped) that called."""
+    """The pass (module.function under reviewer/review/passes/, the judge's helpers skipped) that called."""
     for frame in inspect.stack()[2:]:
         module = frame.frame.f_globals.get("__name__", "")
-        if module.startswith("reviewer.passes.") and module != "reviewer.passes.judge":
+        if module.startswith("reviewer.review.passes.") and module != "reviewer.review.passes.judge":
             return module.rsplit(".", 1)[-1]
     return "?"
 
 
 def instrument(records: list[dict]) -> None:
     from reviewer.backends import llama
-    from reviewer.passes import judge
+    from reviewer.review.passes import judge
 
     for name in ("complete", "choose"):
         original = getattr(llama.LlamaBackend, name)

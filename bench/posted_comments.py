@@ -12,7 +12,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from reviewer.passes.noise import Shown, guide_labels, noise_kind
+from reviewer.review.passes.noise import Shown, guide_labels, noise_kind
 from reviewer.prompt import Templates
 
 

@@ -10,8 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
-from reviewer.diffparse import parse_diff
-from reviewer.eval import on_bug_line
+from reviewer.diff.parse import parse_diff
+from reviewer.measure.eval import on_bug_line
 
 
 def steps(item: dict) -> str:

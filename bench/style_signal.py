@@ -23,9 +23,9 @@ import time
 from pathlib import Path
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions
-from reviewer.diffparse import parse_diff
-from reviewer.eval import STYLE_DISTANCE, load_cases
-from reviewer.models import resolve
+from reviewer.diff.parse import parse_diff
+from reviewer.measure.eval import STYLE_DISTANCE, load_cases
+from reviewer.backends.modelfiles.registry import resolve
 
 SYSTEM = """You check code changes against the style guide below, and nothing else: not bugs,
 not design. Report an added line only when it clearly breaks one of the guide's rules; most

@@ -4,7 +4,7 @@
 
 Each case is reviewed as `reviewer eval` reviews it (the settings come from the environment and
 the config file, as for the CLI), with the threshold that notes every verdict compared with it
-(reviewer/calibrate/run.py); then again inside each interval between those verdicts. So the
+(reviewer/measure/calibrate/run.py); then again inside each interval between those verdicts. So the
 table below is exact for every threshold, not sampled. Drafts and verdicts come from the result
 cache: after an eval of the same sets only what another threshold newly asks is a model call
 (a rewrite and a verdict for a finding that survives only there).
@@ -18,12 +18,12 @@ import argparse
 import sys
 from pathlib import Path
 
-from reviewer.calibrate.card import intervals
-from reviewer.calibrate.run import MemoryCache, reviewer_at, score_case
+from reviewer.measure.calibrate.card import intervals
+from reviewer.measure.calibrate.run import MemoryCache, reviewer_at, score_case
 from reviewer.config import load_settings
-from reviewer.eval import load_cases
+from reviewer.measure.eval import load_cases
 from reviewer.style import load_style
-from reviewer.wiring import make_backend, make_cache, make_templates, review_options
+from reviewer.app.wiring import make_backend, make_cache, make_templates, review_options
 
 
 def main() -> None:

@@ -29,8 +29,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # the suite's small diff, when ../shared is absent
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions  # noqa: E402
-from reviewer.models import resolve  # noqa: E402
-from reviewer.pipeline import ReviewOptions, run_review  # noqa: E402
+from reviewer.backends.modelfiles.registry import resolve  # noqa: E402
+from reviewer.review.pipeline import ReviewOptions, run_review  # noqa: E402
 from reviewer.prompt import Templates  # noqa: E402
 from reviewer.types import DiffInput, PullRequest  # noqa: E402
 from fakes.diffs import SMALL_DIFF as FALLBACK  # noqa: E402

@@ -13,12 +13,12 @@ from fakes.backends import EchoBackend
 from fakes.diffs import modified_file, new_file
 from fakes.github import FakeGitHub
 
-from reviewer import wiring
-from reviewer.anchor import DiffIndex
-from reviewer.chunk import select_files
-from reviewer.diffparse import parse_diff
+from reviewer.app.usecases import wiring
+from reviewer.diff.anchor import DiffIndex
+from reviewer.review.chunk import select_files
+from reviewer.diff.parse import parse_diff
 from reviewer.hosts.github.client import GitHubClient, Token
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import DiffInput
 

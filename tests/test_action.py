@@ -16,7 +16,7 @@ from fakes.actions import BUILT, parse_outputs, payload, review_comment
 
 from reviewer.hosts.github.action import ActionEnv, decide, read_inputs, settings_flags
 from reviewer.hosts.github.workflow import SUMMARY_LIMIT, annotation, append_summary, command, fit_summary, output_block
-from reviewer.sources.local import checkout_is_head
+from reviewer.diff.sources.local import checkout_is_head
 from reviewer.errors import InputError
 from reviewer.types import Comment, Note
 

@@ -10,10 +10,10 @@ from fakes.gitdiffs import NAMES, own_diff
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reviewer.anchor import DiffIndex, place
-from reviewer.chunk import make_chunks, select_files
-from reviewer.diffparse import decode, parse_diff
-from reviewer.passes.draft import RawFinding, place_findings
+from reviewer.diff.anchor import DiffIndex, place
+from reviewer.review.chunk import make_chunks, select_files
+from reviewer.diff.parse import decode, parse_diff
+from reviewer.review.passes.draft import RawFinding, place_findings
 from reviewer.types import Comment
 
 

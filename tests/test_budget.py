@@ -11,17 +11,17 @@ from click.testing import CliRunner
 from fakes.backends import FakeClock, TimedBackend, TimedJudge
 from fakes.diffs import new_file
 
-from reviewer import wiring
-from reviewer.budget import Gate, Meter, Rates, Speed, make_plan, new_tokens, rates_key
-from reviewer.cache import ResultCache
-from reviewer.chunk import review_order
+from reviewer.app.usecases import wiring
+from reviewer.review.budget import Gate, Meter, Rates, Speed, make_plan, new_tokens, rates_key
+from reviewer.review.cache import ResultCache
+from reviewer.review.chunk import review_order
 from reviewer.cli import main
 from reviewer.config import load_settings
-from reviewer.diffparse import parse_diff
+from reviewer.diff.parse import parse_diff
 from reviewer.errors import ConfigError
 from reviewer.formats import ReportContext, render
 from reviewer.hosts.github.format import summary_body
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import Completion, DiffInput
 

@@ -12,17 +12,17 @@ from click.testing import CliRunner
 from fakes.backends import EchoBackend
 
 from reviewer.backends.llama import Choice
-from reviewer.cache import ResultCache
-from reviewer.calibrate.card import Counts, build_card, choose_threshold, counts_at, round_between, split_by_date
-from reviewer.calibrate.config_write import with_threshold
-from reviewer.calibrate.git import Git
-from reviewer.calibrate.mine import mine, write_cases
-from reviewer.calibrate.render import card_json, card_markdown
-from reviewer.calibrate.run import CaseSteps, MemoryCache, Probe, options_at, review_cases
+from reviewer.review.cache import ResultCache
+from reviewer.measure.calibrate.card import Counts, build_card, choose_threshold, counts_at, round_between, split_by_date
+from reviewer.measure.calibrate.config_write import with_threshold
+from reviewer.measure.calibrate.git import Git
+from reviewer.measure.calibrate.mine import mine, write_cases
+from reviewer.measure.calibrate.render import card_json, card_markdown
+from reviewer.measure.calibrate.run import CaseSteps, MemoryCache, Probe, options_at, review_cases
 from reviewer.cli import main
 from reviewer.config import load_settings
-from reviewer.eval import evaluate_case, load_cases
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.measure.eval import evaluate_case, load_cases
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import Completion
 

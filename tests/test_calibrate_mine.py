@@ -7,11 +7,11 @@ import json
 import pytest
 from fakes.calibrate_repo import build_history
 
-from reviewer.calibrate.files import is_comment, is_doc, is_source, is_test
-from reviewer.calibrate.git import Git
-from reviewer.calibrate.mine import Limits, mine, says_fix, write_cases
-from reviewer.diffparse import parse_diff
-from reviewer.eval import load_cases
+from reviewer.measure.calibrate.files import is_comment, is_doc, is_source, is_test
+from reviewer.measure.calibrate.git import Git
+from reviewer.measure.calibrate.mine import Limits, mine, says_fix, write_cases
+from reviewer.diff.parse import parse_diff
+from reviewer.measure.eval import load_cases
 
 
 @pytest.fixture(scope="module")

@@ -10,9 +10,9 @@ import pytest
 from conftest import SHARED, real_diffs
 from fakes.gitdiffs import NAMES, own_diff
 
-from reviewer.anchor import DiffIndex
-from reviewer.chunk import DEFAULT_IGNORE, estimate_tokens, hunk_cost, make_chunks, matches, select_files, split_hunk
-from reviewer.diffparse import decode, parse_diff
+from reviewer.diff.anchor import DiffIndex
+from reviewer.review.chunk import DEFAULT_IGNORE, estimate_tokens, hunk_cost, make_chunks, matches, select_files, split_hunk
+from reviewer.diff.parse import decode, parse_diff
 from reviewer.errors import InputError
 
 REAL = real_diffs()

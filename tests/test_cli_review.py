@@ -16,7 +16,7 @@ from fakes.diffs import SMALL_DIFF
 from fakes.gitdiffs import own_diff_file
 
 from reviewer.cli import main
-from reviewer.diffparse import decode
+from reviewer.diff.parse import decode
 
 pytestmark = pytest.mark.model
 

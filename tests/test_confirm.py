@@ -7,8 +7,8 @@ import json
 from fakes.backends import ScriptedBackend
 from fakes.diffs import diff_at
 
-from reviewer.cache import ResultCache
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.cache import ResultCache
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import DiffInput
 

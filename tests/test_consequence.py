@@ -1,4 +1,4 @@
-"""The change classifier (reviewer/passes/consequence): one case per rule, on made-up code, with
+"""The change classifier (reviewer/review/passes/consequence): one case per rule, on made-up code, with
 the sentence it must say; look-alike changes it must stay silent on (a false "why" is worse
 than none); fragments it must read without raising."""
 
@@ -9,7 +9,7 @@ import textwrap
 import pytest
 from fakes.consequence_cases import CASES
 
-from reviewer.passes.consequence import RULES, classify, read_change
+from reviewer.review.passes.consequence import RULES, classify, read_change
 
 
 def said(old: str, new: str):

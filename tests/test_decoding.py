@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions
-from reviewer.passes.draft import output_schema
+from reviewer.review.passes.draft import output_schema
 
 
 @pytest.mark.model

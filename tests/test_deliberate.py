@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from reviewer.diffparse import parse_diff
-from reviewer.passes.consequence.annotations import annotations_only
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.diff.parse import parse_diff
+from reviewer.review.passes.consequence.annotations import annotations_only
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.review.deliberate import signatures_changed, why_on_purpose
 from reviewer.types import Comment, DiffInput

@@ -11,10 +11,10 @@ import os
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reviewer.anchor import DiffIndex
-from reviewer.chunk import estimate_tokens, hunk_cost, make_chunks, select_files
-from reviewer.diffparse import decode, parse_diff
-from reviewer.passes.draft import RawFinding, place_findings
+from reviewer.diff.anchor import DiffIndex
+from reviewer.review.chunk import estimate_tokens, hunk_cost, make_chunks, select_files
+from reviewer.diff.parse import decode, parse_diff
+from reviewer.review.passes.draft import RawFinding, place_findings
 from reviewer.errors import InputError
 
 # 300 examples a test keeps the file under 20 s; PROPERTY_EXAMPLES=5000 for a longer search

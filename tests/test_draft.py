@@ -11,9 +11,9 @@ from conftest import review
 from fakes.backends import ScriptedBackend
 from fakes.diffs import diff_at
 
-from reviewer.cache import ResultCache
-from reviewer.passes.draft import AnswerError, parse_answer, salvage
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.cache import ResultCache
+from reviewer.review.passes.draft import AnswerError, parse_answer, salvage
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import Completion, DiffInput
 

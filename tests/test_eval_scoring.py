@@ -10,8 +10,8 @@ from conftest import shared
 from fakes.cases import write_quality_set, write_style_set
 
 from reviewer.cli import main
-from reviewer.diffparse import parse_diff
-from reviewer.eval import bug_caught, changed_region, false_alarm, load_cases, noisy, style_caught
+from reviewer.diff.parse import parse_diff
+from reviewer.measure.eval import bug_caught, changed_region, false_alarm, load_cases, noisy, style_caught
 from reviewer.types import Comment, Note, Review, Stats
 
 
@@ -123,7 +123,7 @@ def _slipped_set(tmp_path):
 
 
 def test_a_slipped_case_is_caught_near_its_bug_line_and_everything_else_is_noise(tmp_path):
-    from reviewer.eval import evaluate
+    from reviewer.measure.eval import evaluate
 
     (case,) = load_cases(_slipped_set(tmp_path))
     assert case.kind == "slipped" and case.positive is None
@@ -142,7 +142,7 @@ def test_a_slipped_case_is_caught_near_its_bug_line_and_everything_else_is_noise
 
 
 def test_with_titles_a_whole_pr_case_is_reviewed_with_its_title_and_without_them_as_a_bare_diff(tmp_path):
-    from reviewer.eval import evaluate
+    from reviewer.measure.eval import evaluate
 
     seen = []
 

@@ -14,7 +14,7 @@ import json
 from fakes.backends import Capable, Judging
 from fakes.consequence_cases import CASES
 
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import DiffInput
 
@@ -121,8 +121,8 @@ def test_confident_verdicts_settle_after_one_pass_where_one_pass_can_decide():
 
 
 def _part_of(diff: str):
-    from reviewer.diffparse import parse_diff
-    from reviewer.passes.explain import changed_parts
+    from reviewer.diff.parse import parse_diff
+    from reviewer.review.passes.explain import changed_parts
 
     hunk = parse_diff(diff)[0].hunks[0]
     return changed_parts(hunk)[0], "\n".join(x.text for x in hunk.lines)
@@ -135,7 +135,7 @@ def _finding(line: int, body: str, side: str = "RIGHT"):
 
 
 def test_a_reason_is_kept_only_on_the_changed_line_naming_the_code_and_not_noise():
-    from reviewer.passes.explain import kept_reason
+    from reviewer.review.passes.explain import kept_reason
 
     part, code = _part_of(LOOP)
     good = "`range(1, n - 1)` is wrong: it skips the last index."
@@ -156,7 +156,7 @@ def test_a_reason_is_kept_only_on_the_changed_line_naming_the_code_and_not_noise
 def test_no_consequence_sentence_turns_a_comment_into_noise():
     # the noise pass reads the comment after explain: a sentence that made it noise would change
     # what is posted, not only its words
-    from reviewer.passes.noise import Shown, noise_kind
+    from reviewer.review.passes.noise import Shown, noise_kind
 
     for old, new, _, sentence in CASES:
         body = (f"{sentence} This change replaces `a` with `b`: compared side by side, the code before this change "

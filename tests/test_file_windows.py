@@ -10,12 +10,12 @@ from fakes.gitdiffs import own_diff
 from fakes.backends import EchoBackend
 from fakes.backends import ScriptedBackend
 
-from reviewer.cache import ResultCache
-from reviewer.chunk import file_windows, make_chunks, select_files
-from reviewer.diffparse import parse_diff
-from reviewer.passes.draft import RawFinding, place_findings
+from reviewer.review.cache import ResultCache
+from reviewer.review.chunk import file_windows, make_chunks, select_files
+from reviewer.diff.parse import parse_diff
+from reviewer.review.passes.draft import RawFinding, place_findings
 from reviewer.errors import ConfigError
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import DiffInput
 

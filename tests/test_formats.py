@@ -14,12 +14,12 @@ from click.testing import CliRunner
 from conftest import ROOT
 from fakes.diffs import modified_file, new_file
 
-from reviewer.anchor import DiffIndex
+from reviewer.diff.anchor import DiffIndex
 from reviewer.config import CHOICES, load_settings
-from reviewer.diffparse import parse_diff
+from reviewer.diff.parse import parse_diff
 from reviewer.formats import FORMAT_NAMES, FORMATS, ReportContext, render, renderer
 from reviewer.formats.sarif import FINGERPRINT_KEY, GENERIC_RULE, rule_id
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.style import Section, StyleGuide
 from reviewer.types import Comment, Completion, DiffInput, Review
@@ -319,7 +319,7 @@ def test_the_cli_writes_each_format(fmt, tmp_path, monkeypatch):
 
     from reviewer.cli import main
 
-    wiring = importlib.import_module("reviewer.wiring")
+    wiring = importlib.import_module("reviewer.app.wiring")
     monkeypatch.setattr(wiring, "make_backend", lambda *a, **k: (VariedBackend(), "varied"))
     patch = tmp_path / "change.diff"
     patch.write_text(change())
@@ -345,9 +345,9 @@ def test_a_smollm2_review_is_schema_valid_and_complete_in_each_format(smollm2_pa
     """One review on the real model, the way `reviewer review` runs it, written in each format."""
     import importlib
 
-    from reviewer.sources.local import PatchFile
+    from reviewer.diff.sources.local import PatchFile
 
-    from reviewer.app import review_source
+    from reviewer.app.usecases import review_source
 
     patch = tmp_path / "change.diff"
     patch.write_text(modified_file("src/app.py", ["old_total = 1", "old_count = 2"],

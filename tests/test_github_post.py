@@ -11,7 +11,7 @@ from fakes.gitdiffs import own_diff
 from conftest import REPO, TOKEN, make_client
 from fakes.diffs import modified_file, new_file
 
-from reviewer.diffparse import parse_diff
+from reviewer.diff.parse import parse_diff
 from reviewer.errors import PostError
 from reviewer.hosts.common.markers import fingerprint
 from reviewer.hosts.github.ref import parse_pr_ref

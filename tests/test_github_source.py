@@ -8,7 +8,7 @@ from fakes.gitdiffs import own_diff
 from conftest import REPO, TOKEN, make_client
 from fakes.diffs import many_files_diff, new_file
 
-from reviewer.diffparse import parse_diff
+from reviewer.diff.parse import parse_diff
 from reviewer.errors import GitHubError
 from reviewer.hosts.github.ref import parse_pr_ref
 from reviewer.hosts.github.source import PullRequestSource

@@ -20,7 +20,7 @@ from reviewer.hosts.gitlab import GitLabClient, MergeRequestSource, is_mr_ref, m
 from reviewer.hosts.common.client import Answer
 from reviewer.hosts.gitlab.ref import GitLabToken
 
-wiring = importlib.import_module("reviewer.wiring")
+wiring = importlib.import_module("reviewer.app.wiring")
 PROJECT = "group/sub/project"
 BASE, HEAD = "a1" * 20, "c3" * 20
 

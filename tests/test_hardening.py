@@ -21,9 +21,9 @@ from conftest import REPO, TOKEN
 from fakes.backends import EchoBackend
 from fakes.diffs import modified_file, new_file
 
-from reviewer.chunk import estimate_tokens
+from reviewer.review.chunk import estimate_tokens
 from reviewer.cli import main
-from reviewer.passes.draft import AnswerError, parse_answer
+from reviewer.review.passes.draft import AnswerError, parse_answer
 
 
 ONE = modified_file("calc.py", ["return total / len(values)"], ["return total / (len(values) - 1)"])

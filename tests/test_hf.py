@@ -13,7 +13,7 @@ from conftest import FAST
 from fakes.hub import FakeHub
 from fakes.diffs import SMALL_DIFF
 
-from reviewer import hf
+from reviewer.backends.modelfiles import hf
 from reviewer.cli import main
 from reviewer.errors import ModelError
 

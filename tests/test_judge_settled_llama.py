@@ -7,9 +7,9 @@ from __future__ import annotations
 import pytest
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions
-from reviewer.chunk import language_of
-from reviewer.diffparse import parse_diff
-from reviewer.passes.judge import judge_hunk
+from reviewer.review.chunk import language_of
+from reviewer.diff.parse import parse_diff
+from reviewer.review.passes.judge import judge_hunk
 from reviewer.prompt import Templates
 
 pytestmark = pytest.mark.model

@@ -9,7 +9,7 @@ import pytest
 from conftest import shared
 from fakes.style import GUIDELINES
 
-from reviewer.diffparse import parse_diff
+from reviewer.diff.parse import parse_diff
 from reviewer.style import guide_from_files
 from reviewer.style.guide import StyleGuide
 from reviewer.style.line_checks import check_files, code_of, find_rules, snake
@@ -132,7 +132,7 @@ def test_on_the_real_maintainer_files_and_style_cases():
 def test_a_review_adds_the_checked_comments_to_the_model_s_and_min_severity_leaves_out_the_rest():
     from fakes.backends import ScriptedBackend
 
-    from reviewer.pipeline import ReviewOptions, run_review
+    from reviewer.review.pipeline import ReviewOptions, run_review
     from reviewer.prompt import Templates
     from reviewer.formats.json_report import to_json
     from reviewer.types import DiffInput

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from reviewer.passes.nonfinding import is_non_finding
+from reviewer.review.passes.nonfinding import is_non_finding
 from fakes.backends import ScriptedBackend
 from fakes.diffs import diff_at
 from conftest import review

@@ -13,11 +13,11 @@ from conftest import REPO, TOKEN
 from fakes.backends import EchoBackend, ScriptedBackend
 from fakes.diffs import modified_file, new_file
 
-from reviewer.cache import ResultCache, file_key, model_tag
+from reviewer.review.cache import ResultCache, file_key, model_tag
 from reviewer.cli import main
-from reviewer.diffparse import parse_diff
+from reviewer.diff.parse import parse_diff
 from reviewer.hosts.common.markers import parse_state, state_marker
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.style import PathRules, Section, StyleGuide
 from reviewer.types import DiffInput, Previous, PullRequest, Review, Stats

@@ -16,8 +16,8 @@ from fakes.gitdiffs import own_diff_file
 
 from reviewer.backends.openai import OpenAIBackend, OpenAIOptions, chat_url
 from reviewer.cli import main
-from reviewer.diffparse import decode
-from reviewer.passes.draft import output_schema
+from reviewer.diff.parse import decode
+from reviewer.review.passes.draft import output_schema
 from reviewer.errors import ModelError
 
 pytestmark = pytest.mark.model

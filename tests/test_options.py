@@ -12,7 +12,7 @@ from conftest import ROOT
 from fakes.backends import EchoBackend
 from fakes.diffs import new_file
 
-from reviewer import wiring
+from reviewer.app.usecases import wiring
 from reviewer.backends.llama import LlamaOptions
 from reviewer.backends.openai import OpenAIOptions
 from reviewer.cli import main
@@ -22,7 +22,7 @@ from reviewer.hosts.github.client import GitHubClient
 from reviewer.hosts.github.host import PullRequestTarget
 from reviewer.hosts.github.ref import PRRef
 from reviewer.hosts.github.sink import GitHubReviewSink
-from reviewer.pipeline import ReviewOptions
+from reviewer.review.pipeline import ReviewOptions
 
 
 @pytest.fixture

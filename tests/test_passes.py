@@ -8,11 +8,11 @@ import json
 import pytest
 
 from reviewer.backends.llama import Choice
-from reviewer.cache import ResultCache
-from reviewer.passes.explain import Explanation, body_of, is_concrete
-from reviewer.passes.fixjudge import apply_fix, breaks_python
-from reviewer.passes.noise import Shown, guide_labels, noise_kind, strip_invented_links
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.cache import ResultCache
+from reviewer.review.passes.explain import Explanation, body_of, is_concrete
+from reviewer.review.passes.fixjudge import apply_fix, breaks_python
+from reviewer.review.passes.noise import Shown, guide_labels, noise_kind, strip_invented_links
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import Completion, DiffInput
 
@@ -183,8 +183,8 @@ def test_without_a_case_of_its_own_the_comment_says_only_what_the_diff_and_the_j
 
 
 def test_a_runaway_result_is_not_shown():
-    from reviewer.diffparse import parse_diff
-    from reviewer.passes.explain import changed_parts
+    from reviewer.diff.parse import parse_diff
+    from reviewer.review.passes.explain import changed_parts
 
     runaway = Explanation("", "f(5)", "returns [1]", "returns [1, " + "0, " * 40 + "1]")
     body = body_of(changed_parts(parse_diff(DIFF)[0].hunks[0])[0], runaway)
@@ -212,8 +212,8 @@ def test_unplaced_findings_go_through_the_judge_and_are_never_posted_alone():
 
 
 def test_concreteness_and_the_words_of_the_difference_come_from_the_diff():
-    from reviewer.diffparse import parse_diff
-    from reviewer.passes.explain import changed_parts, difference, pick_part
+    from reviewer.diff.parse import parse_diff
+    from reviewer.review.passes.explain import changed_parts, difference, pick_part
 
     hunk = parse_diff(DIFF)[0].hunks[0]
     assert is_concrete(Explanation(**EXPLAINED))
@@ -271,7 +271,7 @@ def test_a_python_fix_that_does_not_compile_is_dropped_without_asking_the_judge(
 
 
 def test_apply_fix_and_compiling():
-    from reviewer.diffparse import parse_diff
+    from reviewer.diff.parse import parse_diff
 
     hunk = parse_diff(NEW_FILE)[0].hunks[0]
     current, fixed = apply_fix(hunk, 2, 2, "    return xs[0]\n    # first")
@@ -337,8 +337,8 @@ def test_prose_is_judged_by_neither_judge_and_its_findings_are_not_posted():
 
 
 def test_a_difference_quotes_the_first_line_with_words():
-    from reviewer.diffparse import parse_diff
-    from reviewer.passes.explain import changed_parts, difference
+    from reviewer.diff.parse import parse_diff
+    from reviewer.review.passes.explain import changed_parts, difference
 
     removal = ("diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,4 +1,2 @@\n a = 1\n-\n-b = 2\n c = 3\n")
     assert difference(changed_parts(parse_diff(removal)[0].hunks[0])[0]) == "This change removes `b = 2` (and 1 more line)"
@@ -354,7 +354,7 @@ def test_a_finding_on_a_removed_line_without_a_verdict_is_not_posted():
 
 
 def test_a_test_hunk_is_not_judged_old_against_new():
-    from reviewer.chunk import is_test_path
+    from reviewer.review.chunk import is_test_path
 
     assert all(map(is_test_path, ("tests/test_app.py", "pkg/test_util.py", "conftest.py", "src/a.spec.ts",
                                   "src/FooTest.java")))
@@ -387,7 +387,7 @@ def test_a_vague_consequence_is_not_a_finding_a_named_one_is():
 
 
 def test_a_written_fix_must_edit_its_line():
-    from reviewer.passes.fixjudge import plausible_fix
+    from reviewer.review.passes.fixjudge import plausible_fix
 
     assert plausible_fix("    app.config['X'] = 1", "    app.config['Y'] = 1")
     assert not plausible_fix("    assert type(s['m']) == Markup", "    74")
@@ -409,8 +409,8 @@ EXIT = ("diff --git a/core.py b/core.py\n--- a/core.py\n+++ b/core.py\n@@ -5,9 +
 
 
 def test_the_difference_quotes_code_not_the_docstring_or_comment_above_it():
-    from reviewer.diffparse import parse_diff
-    from reviewer.passes.explain import changed_parts, difference
+    from reviewer.diff.parse import parse_diff
+    from reviewer.review.passes.explain import changed_parts, difference
 
     part = changed_parts(parse_diff(EXIT)[0].hunks[0])[0]
     assert difference(part) == ('This change replaces `self.close()` (and 4 more lines) with '
@@ -452,8 +452,8 @@ def test_a_condemned_hunk_that_only_rewords_a_docstring_gets_no_comment():
 
 
 def test_lines_inside_a_docstring_opened_in_the_context_are_not_code():
-    from reviewer.diffparse import parse_diff
-    from reviewer.passes.explain import changed_parts
+    from reviewer.diff.parse import parse_diff
+    from reviewer.review.passes.explain import changed_parts
 
     inside = ("diff --git a/m.py b/m.py\n--- a/m.py\n+++ b/m.py\n@@ -1,5 +1,5 @@\n"
               " def domain(app):\n"

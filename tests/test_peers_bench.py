@@ -1,4 +1,4 @@
-"""bench/peers: PR-Agent's structured review read as reviewer's Review and scored by reviewer.eval;
+"""bench/peers: PR-Agent's structured review read as reviewer's Review and scored by reviewer.measure.eval;
 the usage proxy between PR-Agent and the model server, over real HTTP.
 
 The PR-Agent output here is written for these tests in the shape ``pr_agent.cli --json-output``
@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 from fakes.openai_server import FakeOpenAI
 
-from reviewer.diffparse import parse_diff
-from reviewer.eval import bug_caught, false_alarm
+from reviewer.diff.parse import parse_diff
+from reviewer.measure.eval import bug_caught, false_alarm
 
 PEERS = Path(__file__).resolve().parents[1] / "bench" / "peers"
 
@@ -175,7 +175,7 @@ def test_the_proxy_refuses_an_upstream_off_this_machine():
         usage_proxy.UsageProxy("http://example.com:8000")
 
 
-# -- the driver end to end: the real llama_cpp.server on SmolLM2, the proxy, reviewer.eval; in
+# -- the driver end to end: the real llama_cpp.server on SmolLM2, the proxy, reviewer.measure.eval; in
 #    place of PR-Agent (a Python >= 3.12 venv the suite does not make) a stand-in for its CLI
 #    that asks the server once and writes a structured review as `--json-output` does
 STAND_IN = '''#!{python}

@@ -8,8 +8,8 @@ import pytest
 from conftest import ROOT
 from fakes.gitdiffs import own_diff
 
-from reviewer.chunk import make_chunks, select_files
-from reviewer.diffparse import parse_diff
+from reviewer.review.chunk import make_chunks, select_files
+from reviewer.diff.parse import parse_diff
 from reviewer.errors import ConfigError
 from reviewer.prompt import Templates, default_template_dir
 from reviewer.types import PullRequest

@@ -8,8 +8,8 @@ import json
 
 import pytest
 
-from reviewer.diffparse import parse_diff
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.diff.parse import parse_diff
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.review.removals import removal_at, removed_definitions
 from reviewer.types import Comment, DiffInput

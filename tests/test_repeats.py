@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.review.repeats import collapse_repeats, point, same_point
 from reviewer.types import Comment, DiffInput, traced

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from reviewer.diffparse import parse_diff
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.diff.parse import parse_diff
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.review.base_tree import DirTree, GitTree, open_tree
 from reviewer.review.repo import RepositoryContext
-from reviewer.sources.local import GitRange
+from reviewer.diff.sources.local import GitRange
 from reviewer.types import BaseRef, DiffInput
 
 from tests.fakes.backends import Judging

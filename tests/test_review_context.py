@@ -6,9 +6,9 @@ import json
 
 from fakes.backends import Judging
 
-from reviewer.diffparse import parse_diff
-from reviewer.passes.verify import adds_code
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.diff.parse import parse_diff
+from reviewer.review.passes.verify import adds_code
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.review.context import PullRequestContext, identifiers, touched_names
 from reviewer.types import Comment, DiffInput, PullRequest
@@ -126,7 +126,7 @@ def test_fit_sends_a_finding_on_added_code_to_its_fix_verdict():
 
 
 def test_the_judge_is_shown_the_pr_context_as_data_and_its_verdict_key_changes_with_it(tmp_path):
-    from reviewer.cache import ResultCache
+    from reviewer.review.cache import ResultCache
 
     answer = json.dumps({"comments": [{"line": 21, "side": "RIGHT", "severity": "error",
                                        "body": "The call no longer passes `10` as the limit."}]})

@@ -17,10 +17,10 @@ from fakes.backends import EchoBackend
 from fakes.diffs import modified_file, new_file
 from fakes.style import AGENT_SYSTEM, GUIDELINES
 
-from reviewer.chunk import estimate_tokens
+from reviewer.review.chunk import estimate_tokens
 from reviewer.cli import main
 from reviewer.config import Settings
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.formats import ReportContext, render
 from reviewer.style import DirectoryRoot, GitRefRoot, discover, fit_sections, guide_from_files, load_style
@@ -209,8 +209,8 @@ def test_general_rules_in_the_system_prompt_path_rules_in_the_chunk_prompt(repo)
 
 
 def _chunk_of(diff: str, path: str):
-    from reviewer.chunk import make_chunks, select_files
-    from reviewer.diffparse import parse_diff
+    from reviewer.review.chunk import make_chunks, select_files
+    from reviewer.diff.parse import parse_diff
 
     files, _ = select_files(parse_diff(diff))
     return next(c for c in make_chunks(files, budget=2000) if c.path == path)

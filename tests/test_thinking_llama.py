@@ -11,10 +11,10 @@ from conftest import SHARED
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions
 from reviewer.backends.thinking import close_thinking, strip_thinking, template_thinks
-from reviewer.chunk import language_of
-from reviewer.diffparse import parse_diff
-from reviewer.passes.draft import output_schema, parse_answer
-from reviewer.passes.judge import judge_hunk
+from reviewer.review.chunk import language_of
+from reviewer.diff.parse import parse_diff
+from reviewer.review.passes.draft import output_schema, parse_answer
+from reviewer.review.passes.judge import judge_hunk
 from reviewer.prompt import Templates
 
 QWEN3_STYLE = (Path(__file__).parent / "data" / "qwen3_style.jinja").read_text()

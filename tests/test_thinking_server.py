@@ -11,7 +11,7 @@ from fakes.openai_server import THOUGHT, FakeOpenAI
 
 from reviewer.backends.openai import OpenAIBackend, OpenAIOptions
 from reviewer.cli import main
-from reviewer.passes.draft import output_schema
+from reviewer.review.passes.draft import output_schema
 
 DIFF = """diff --git a/stats.py b/stats.py
 --- a/stats.py

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from reviewer.calibrate.feedback import MIN_DECISIONS, build_feedback_card
+from reviewer.measure.calibrate.feedback import MIN_DECISIONS, build_feedback_card
 from reviewer.cli import main
 from reviewer.config import load_settings
 from reviewer.triage.feedback import FEEDBACK_FILE, Decision, FeedbackStore

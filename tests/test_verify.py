@@ -10,9 +10,9 @@ from fakes.backends import Judging
 from fakes.diffs import diff_at
 
 from reviewer.backends.base import Choice
-from reviewer.cache import ResultCache
-from reviewer.passes.judge import versions
-from reviewer.pipeline import ReviewOptions, run_review
+from reviewer.review.cache import ResultCache
+from reviewer.review.passes.judge import versions
+from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import DiffInput
 
@@ -56,7 +56,7 @@ def test_verdicts_are_cached(tmp_path):
 
 
 def test_versions_of_a_pure_addition_compare_with_and_without_it():
-    from reviewer.diffparse import parse_diff
+    from reviewer.diff.parse import parse_diff
 
     (f,) = parse_diff("--- a/x.py\n+++ b/x.py\n@@ -1,2 +1,3 @@\n a = 1\n+b = 2\n c = 3\n")
     assert versions(f.hunks[0]) == ("a = 1\nc = 3", "a = 1\nb = 2\nc = 3")
@@ -160,7 +160,7 @@ def test_a_verdict_against_the_change_asks_both_orders():
     ([0.2, 0.9], 2, (0.55, 0.55)),
 ])
 def test_settled_gives_the_range_only_when_the_decision_is_the_same_across_it(votes, n, expected):
-    from reviewer.passes.judge import settled
+    from reviewer.review.passes.judge import settled
 
     got = settled(votes, n, lambda p: p < 0.49)
     assert got == (pytest.approx(expected) if expected else None)

@@ -1,5 +1,5 @@
 """PR-Agent's structured review (what ``pr_agent.cli --json-output`` writes) as reviewer's
-``Review``, so that ``reviewer.eval`` scores both tools with the same code.
+``Review``, so that ``reviewer.measure.eval`` scores both tools with the same code.
 
 PR-Agent posts one comment per review; what it finds is in ``key_issues_to_review`` (each with
 ``relevant_file``, ``issue_header``, ``issue_content``, ``start_line``, ``end_line``: new-file
@@ -21,8 +21,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from reviewer.diffparse import parse_diff
-from reviewer.eval import changed_region
+from reviewer.diff.parse import parse_diff
+from reviewer.measure.eval import changed_region
 from reviewer.types import Comment, Failed, FileDiff, Note, Review, Stats
 
 CODE_SPAN = re.compile(r"`([^`\n]+)`")

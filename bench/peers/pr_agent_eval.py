@@ -7,7 +7,7 @@ For each diff of each case: PR-Agent's plain-diff mode (`pr_agent.cli --diff-fil
 in an empty folder outside any git repository: patch-only, as reviewer sees a case), against
 the GGUF served by llama_cpp.server on 127.0.0.1 through a proxy that records the server's
 usage; its structured review (`--json-output`) becomes a reviewer `Review` (convert.py) and
-`reviewer.eval.evaluate` scores it. Written after every case: OUT/results.json (eval's
+`reviewer.measure.eval.evaluate` scores it. Written after every case: OUT/results.json (eval's
 shape, plus each diff's seconds, tokens, calls and parse problems), OUT/table.md, and OUT/runs/
 (PR-Agent's markdown, JSON and log for each diff).
 """
@@ -33,10 +33,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from convert import to_review  # noqa: E402
 from usage_proxy import UsageProxy  # noqa: E402
 
-from reviewer import models  # noqa: E402
+from reviewer.backends.modelfiles import registry as models  # noqa: E402
 from reviewer.config import DEFAULTS  # noqa: E402
 from reviewer.errors import ReviewerError  # noqa: E402
-from reviewer.eval import CaseResult, SetScore, evaluate, summary_table  # noqa: E402
+from reviewer.measure.eval import CaseResult, SetScore, evaluate, summary_table  # noqa: E402
 from reviewer.types import DiffInput, Review  # noqa: E402
 
 MODEL_ALIAS = "local-gguf"
@@ -92,7 +92,7 @@ def start_server(model: Path, context: int, threads: int, port: int, log: Path) 
 
 
 class PRAgentReviewer:
-    """A ``review_fn`` for reviewer.eval: one PR-Agent run per diff; ``runs`` keeps what each cost."""
+    """A ``review_fn`` for reviewer.measure.eval: one PR-Agent run per diff; ``runs`` keeps what each cost."""
 
     def __init__(self, python: str, env: dict[str, str], proxy: UsageProxy, work: Path, timeout: int):
         self.python, self.env, self.proxy, self.work, self.timeout = python, env, proxy, work, timeout

@@ -237,7 +237,7 @@ class LlamaBackend(PrefixReuse):
         except ImportError as exc:  # pragma: no cover - depends on the install
             raise ModelError(f"llama-cpp-python is not importable: {exc}", hint="pip install llama-cpp-python") from None
         # a build that cannot decode on this CPU is one line before the review, not a segfault in it
-        from ..models import cache_dir
+        from .modelfiles.registry import cache_dir
         from .llama_health import ensure_runs
 
         ensure_runs(self.model_path, cache_dir() / "health", self.options.gpu_layers, self.options.threads)

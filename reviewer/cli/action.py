@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..app import POST_MODES, post_check, post_review, previous_review, review_source
+from ..app.usecases import POST_MODES, post_check, post_review, previous_review, review_source
 from ..config import load_settings
 from ..errors import EXIT_FINDINGS, ConfigError, GitHubError, InputError
 from ..hosts import Published
@@ -20,9 +20,9 @@ from ..hosts.github.ref import PRRef
 from ..hosts.github.source import fetch_pull
 from ..hosts.github.workflow import annotations, append_summary, command, write_outputs
 from ..formats import render
-from ..sinks.report import write_report
-from ..sources.local import checkout_is_head
-from ..wiring import make_style_root
+from ..formats.report import write_report
+from ..diff.sources.local import checkout_is_head
+from ..app.wiring import make_style_root
 from .common import EXIT_CODES_HELP, budget_line, echo_check, echo_post, exceeds, guarded, setup_logging, verify_off_warning
 from .options import model_options
 from .progress import make_progress

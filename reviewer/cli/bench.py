@@ -7,13 +7,13 @@ from pathlib import Path
 import click
 
 from ..backends.llama import LlamaOptions
-from ..bench import bench, report_lines
+from ..measure.bench import bench, report_lines
 from ..config import options_from
-from ..models import resolve
-from ..sources.local import PatchFile
+from ..backends.modelfiles.registry import resolve
+from ..diff.sources.local import PatchFile
 from ..style import load_style
 from .common import guarded, setup_logging
-from ..wiring import make_templates, review_options
+from ..app.wiring import make_templates, review_options
 from .options import model_options, settings_from
 
 DEFAULT_DIFF = Path(__file__).resolve().parents[2] / "examples" / "demo.diff"

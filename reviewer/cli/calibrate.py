@@ -11,23 +11,23 @@ from pathlib import Path
 
 import click
 
-from ..calibrate.card import build_card
-from ..calibrate.config_write import config_target, write_threshold
-from ..calibrate.feedback import build_feedback_card, feedback_json, feedback_markdown
-from ..calibrate.git import Git
-from ..calibrate.mine import Limits, mine, write_cases
-from ..calibrate.render import card_json, card_markdown, mining_lines, mining_markdown
-from ..calibrate.run import History, MemoryCache, estimate, review_cases, reviewer_at
+from ..measure.calibrate.card import build_card
+from ..measure.calibrate.config_write import config_target, write_threshold
+from ..measure.calibrate.feedback import build_feedback_card, feedback_json, feedback_markdown
+from ..measure.calibrate.git import Git
+from ..measure.calibrate.mine import Limits, mine, write_cases
+from ..measure.calibrate.render import card_json, card_markdown, mining_lines, mining_markdown
+from ..measure.calibrate.run import History, MemoryCache, estimate, review_cases, reviewer_at
 from ..config import load_settings
 from ..config import parse_duration as config_duration
 from ..errors import InputError
-from ..eval import load_cases
-from ..models import cache_dir
-from ..sinks.report import write_report
+from ..measure.eval import load_cases
+from ..backends.modelfiles.registry import cache_dir
+from ..formats.report import write_report
 from ..style import load_style
 from ..triage.feedback import FEEDBACK_FILE, FeedbackStore
 from .common import guarded, setup_logging
-from ..wiring import cache_root, make_backend, make_cache, make_style_root, make_templates, review_options
+from ..app.wiring import cache_root, make_backend, make_cache, make_style_root, make_templates, review_options
 from .options import model_options
 
 TIMINGS = "timings.json"

@@ -16,8 +16,8 @@ from .. import __version__
 from ..backends.llama_build import TESTED_VERSION, X86_FEATURES, cpu_features, is_x86
 from ..backends.llama_health import build_identity, crash_error, run_check
 from ..errors import ModelError
-from ..hf import fetch as fetch_hf, is_hf
-from ..models import resolve
+from ..backends.modelfiles.hf import fetch as fetch_hf, is_hf
+from ..backends.modelfiles.registry import resolve
 from .common import guarded
 from .options import settings_from
 

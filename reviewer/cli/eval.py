@@ -9,12 +9,12 @@ from pathlib import Path
 import click
 
 from ..errors import InputError
-from ..eval import CaseResult, SetScore, evaluate, summary_table
-from ..pipeline import run_review
+from ..measure.eval import CaseResult, SetScore, evaluate, summary_table
+from ..review.pipeline import run_review
 from ..style import load_style
 from .common import guarded, setup_logging
-from .. import wiring
-from ..wiring import make_cache, make_templates, review_options
+from ..app import wiring
+from ..app.wiring import make_cache, make_templates, review_options
 from .options import model_options, settings_from
 
 

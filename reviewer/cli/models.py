@@ -7,8 +7,8 @@ import sys
 import click
 
 from ..errors import ModelError
-from ..hf import fetch, is_hf
-from ..models import REGISTRY, ensure, lookup, status
+from ..backends.modelfiles.hf import fetch, is_hf
+from ..backends.modelfiles.registry import REGISTRY, ensure, lookup, status
 from .common import guarded
 
 

@@ -7,8 +7,8 @@ from typing import TextIO
 
 import click
 
-from ..budget import Plan
-from ..passes.draft import ChunkResult
+from ..review.budget import Plan
+from ..review.passes.draft import ChunkResult
 
 
 def describe(result: ChunkResult) -> str:

@@ -8,12 +8,12 @@ from pathlib import Path
 import click
 
 from .. import hosts
-from ..app import POST_MODES, post_check, post_review, previous_review, review_source
+from ..app.usecases import POST_MODES, post_check, post_review, previous_review, review_source
 from ..config import DEFAULTS
 from ..errors import EXIT_FINDINGS, InputError
 from ..formats import render
-from ..sinks.report import write_report
-from ..wiring import make_local_source, make_style_root
+from ..formats.report import write_report
+from ..app.wiring import make_local_source, make_style_root
 from .common import EXIT_CODES_HELP, budget_line, echo_check, echo_post, exceeds, guarded, setup_logging, verify_off_warning
 from .options import choice, model_options, settings_from
 from .progress import make_progress

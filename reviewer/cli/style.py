@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from ..chunk import language_of
+from ..review.chunk import language_of
 from ..config import load_settings
 from ..errors import InputError
 from ..style import DEFAULT_SOURCE, STYLE_SHARE, StyleGuide, load_style, render
 from .. import hosts
 from ..style.learn import draft_style
-from ..wiring import make_style_root, make_templates
+from ..app.wiring import make_style_root, make_templates
 from .common import EXIT_CODES_HELP, guarded, setup_logging
 
 

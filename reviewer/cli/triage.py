@@ -11,18 +11,18 @@ from typing import Any
 import click
 
 from .. import hosts
-from ..app import Reviewed, post_review, review_source
-from ..calibrate.git import Git
+from ..app.usecases import Reviewed, post_review, review_source
+from ..measure.calibrate.git import Git
 from ..errors import InputError, ReviewerError
 from ..formats import ReportContext, render
 from ..formats.findings import rule_texts
 from ..formats.json_report import load
-from ..sinks.report import write_report
+from ..formats.report import write_report
 from ..triage.board import Board
 from ..triage.feedback import FEEDBACK_FILE, FeedbackStore
 from ..triage.server import TriageServer
 from ..types import DiffInput
-from ..wiring import cache_root, make_local_source, make_style_root, make_templates
+from ..app.wiring import cache_root, make_local_source, make_style_root, make_templates
 from .common import EXIT_CODES_HELP, guarded, post_lines, setup_logging, verify_off_warning
 from .options import model_options, settings_from
 from .progress import make_progress

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ..diffparse import parse_diff
+from ..diff.parse import parse_diff
 from ..errors import InputError
 from ..style import StyleGuide
 from ..types import Comment, DiffLine, Note, Review, Side

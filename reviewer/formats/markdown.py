@@ -6,7 +6,7 @@ from typing import Any
 
 from ..prompt import Templates
 from ..sanitize import fence_for
-from ..sinks.report import line_url, where
+from .report import line_url, where
 from ..types import Review
 from . import ReportContext
 

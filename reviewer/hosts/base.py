@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from ..config import Settings
-from ..sources import DiffSource
+from ..diff.sources import DiffSource
 from ..style import StyleRoot
 from ..types import Previous, Review
 

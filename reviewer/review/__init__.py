@@ -1,1 +1,2 @@
-"""The review's own steps beside the passes: the context each hunk is judged with."""
+"""The review: the pipeline and its steps (chunk, budget, timing, cache), the passes (passes/), and
+the context each hunk is judged with."""

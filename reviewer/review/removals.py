@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..chunk import PROSE_LANGUAGES, language_of
+from .chunk import PROSE_LANGUAGES, language_of
 from ..types import Comment, DiffLine, FileDiff, Hunk, Note
 from .context import identifiers
 
@@ -67,7 +67,7 @@ def is_special(name: str) -> bool:
 
 def run_of(hunk: Hunk, item: Comment | Note):
     """The run of changed lines a finding sits on (the hunk's only run when it names no line)."""
-    from ..passes.explain import changed_parts  # the passes import this package
+    from .passes.explain import changed_parts  # the passes import this package
 
     parts = changed_parts(hunk)
     line = item.line  # a Note may have none

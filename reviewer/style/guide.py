@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..chunk import estimate_tokens, language_of
+from ..review.chunk import estimate_tokens, language_of
 from .applyto import applies
 from .sections import Section
 

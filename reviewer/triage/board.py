@@ -15,10 +15,10 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 
-from ..chunk import REVIEW_TIERS, review_tier
+from ..review.chunk import REVIEW_TIERS, review_tier
 from ..errors import InputError
 from ..formats.findings import DiffLines, cited_rule, fingerprint
-from ..pipeline import summarize
+from ..review.pipeline import summarize
 from ..prompt import Templates
 from ..types import SEVERITY_RANK, Comment, Note, Review, traced
 from .feedback import Decision

@@ -15,7 +15,7 @@ from typing import Any
 from jinja2 import FileSystemLoader, StrictUndefined
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-from ..diffparse import parse_diff
+from ..diff.parse import parse_diff
 from ..errors import InputError
 from ..prompt import default_template_dir
 from ..types import Comment, DiffLine

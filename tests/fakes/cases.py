@@ -1,4 +1,4 @@
-"""Eval case sets written for the tests, laid out as reviewer/eval.py reads them: a quality set
+"""Eval case sets written for the tests, laid out as reviewer/measure/eval.py reads them: a quality set
 (``bug.diff`` introduces a one-line defect, ``fix.diff`` a correct change of the same code) and a
 style set (``violation.diff`` breaks a rule of ``STYLE.md`` on ``meta.lines``, ``clean.diff`` does not)."""
 

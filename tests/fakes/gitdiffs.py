@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reviewer.diffparse import decode
+from reviewer.diff.parse import decode
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from ...cache import model_tag
+from ...review.cache import model_tag
 from ...formats.findings import DiffLines
 from ...formats.findings import fingerprint as report_fingerprint
 from ...sanitize import MARKER_PREFIX

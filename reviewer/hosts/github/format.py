@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from ...sanitize import MARKER_PREFIX, clean_code, code_span, fence_for, for_posting, sections_within
 from ...types import SEVERITY_RANK, Comment, PullRequest, Review
-from ...sinks.report import line_url, where
+from ...formats.report import line_url, where
 from ..common.markers import SUMMARY_MARKER, fp_marker, state_marker
 
 REVIEW_TAG = f"<!-- {MARKER_PREFIX}review"  # the review body's marker: REVIEW_TAG run=<id> -->

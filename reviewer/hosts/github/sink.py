@@ -18,9 +18,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from ...anchor import DiffIndex
+from ...diff.anchor import DiffIndex
 from ...config import DEFAULTS
-from ...diffparse import parse_diff
+from ...diff.parse import parse_diff
 from ...errors import GitHubError, PostError
 from ...types import Comment, PullRequest, Review
 from ..base import Published

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ...diffparse import parse_diff
+from ...diff.parse import parse_diff
 from ...sanitize import clean_code, code_span, fence_for, for_posting, sections_within
 from ...types import Comment, DiffLine, Note, Review
 from ..common.markers import SUMMARY_MARKER, fp_marker, state_marker

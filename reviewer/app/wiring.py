@@ -1,0 +1,166 @@
+"""Building the pipeline's parts from settings: the one place they are wired together."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from ..backends.base import Backend
+from ..review.cache import ResultCache
+from ..config import Settings, options_from, repo_root
+from ..errors import InputError
+from ..backends.modelfiles.hf import fetch as fetch_hf
+from ..backends.modelfiles.hf import is_hf
+from ..backends.modelfiles.registry import cache_dir, lookup, resolve
+from ..review.pipeline import ReviewOptions
+from ..prompt import Templates
+from ..diff.sources import DiffSource
+from ..diff.sources.local import GitRange, PatchFile, Stdin
+from ..style import DirectoryRoot, GitRefRoot, StyleRoot
+
+
+def make_cache(settings: Settings) -> ResultCache | None:
+    if not settings.cache:
+        return None
+    if settings.result_cache:  # its own place (the Action's: a path that actions/cache keeps)
+        return ResultCache(Path(settings.result_cache).expanduser())
+    return ResultCache(cache_root(settings) / "results.sqlite3")
+
+
+def cache_root(settings: Settings) -> Path:
+    return Path(settings.cache_dir) if settings.cache_dir else cache_dir()
+
+
+def make_templates(settings: Settings) -> Templates:
+    return Templates(Path(settings.templates).expanduser() if settings.templates else None)
+
+
+class LazyBackend:
+    """A backend made on first use: the model file is looked up (and a registry model assembled)
+    only when a chunk needs it, so an empty diff, a diff of binary files only, or input that is
+    not a diff, never depend on the model being there."""
+
+    def __init__(self, name: str, concurrent: bool, make):
+        self.name, self.concurrent, self._make, self._backend = name, concurrent, make, None
+
+    def _get(self) -> Backend:
+        if self._backend is None:
+            self._backend = self._make()
+        return self._backend
+
+    def identity(self) -> str:
+        return self._get().identity()
+
+    def prepare(self, context_tokens: int) -> None:
+        self._get().prepare(context_tokens)
+
+    def complete(self, messages, schema, max_tokens):
+        return self._get().complete(messages, schema, max_tokens)
+
+    def choose(self, messages, options):  # a Chooser when the backend it makes is one (all are)
+        return self._get().choose(messages, options)
+
+    def __getattr__(self, name: str):  # timings... of the real backend
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self._get(), name)
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+
+
+def llama_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
+    """In-process llama-cpp-python, loaded on first use; the model file's hash is its identity."""
+
+    def load() -> Backend:
+        from ..backends.llama import LlamaBackend, LlamaOptions
+
+        if is_hf(settings.model):  # the hub's sha256 of the file, checked after its download
+            model = fetch_hf(settings.model, progress)
+            path, spec, identity = model.path, None, model.sha256 or None
+        else:
+            path, spec = resolve(settings.model, progress)
+            identity = spec.sha256 if spec is not None else None
+        if identity is None and cache is not None:
+            identity = cache.file_sha256(path)
+        # warm starts beside the results; with a result cache of its own (the Action's, which
+        # actions/cache keeps), still under the cache directory: they are too big to upload
+        kv_dir = str(cache_root(settings) / "kv") if cache is not None else None
+        return LlamaBackend(path, options_from(LlamaOptions, settings, verbose=verbose, kv_dir=kv_dir), identity=identity)
+
+    spec = lookup(settings.model)
+    label = spec.name if spec else settings.model if is_hf(settings.model) else Path(settings.model).expanduser().name
+    return LazyBackend("llama", False, load), label
+
+
+def openai_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
+    """An OpenAI-compatible server; its own default model unless one is configured."""
+    from ..backends.openai import OpenAIBackend, OpenAIOptions
+
+    assert settings.base_url
+    model = settings.model if settings.origins.get("model") != "default" else ""
+    options = options_from(OpenAIOptions, settings, model=model)
+    return OpenAIBackend(options), f"{model or 'server default'} @ {settings.base_url}"
+
+
+# the backends by name (the `backend` setting; config.CHOICES lists the same names)
+BACKENDS = {"llama": llama_backend, "openai": openai_backend}
+
+
+def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
+    """The model backend named by the settings, and a label for the report."""
+    return BACKENDS[settings.backend](settings, cache, verbose, progress)
+
+
+def review_options(settings: Settings) -> ReviewOptions:
+    return options_from(ReviewOptions, settings)
+
+
+def make_local_source(diff: str | None, git: str | None, cwd: Path) -> DiffSource:
+    if diff is not None and git is not None:
+        raise InputError("give either --diff or --git, not both")
+    if diff == "-":
+        return Stdin()
+    if diff is not None:
+        return PatchFile(Path(diff))
+    if git is not None:
+        return GitRange(git, cwd)
+    raise InputError("nothing to review: give --diff PATH, --diff - (stdin), --git RANGE or a pull request (owner/repo#N)")
+
+
+def range_base(spec: str) -> str:
+    """The base side of a git range: ``A`` of ``A..B`` and ``A...B`` (``HEAD`` when empty), or ``REF``."""
+    spec = spec.strip()
+    for sep in ("...", ".."):
+        if sep in spec:
+            return spec.split(sep, 1)[0] or "HEAD"
+    return spec
+
+
+def is_checkout_of(top: Path, repo: str) -> bool:
+    """Whether a remote of the git work tree ``top`` is the host's repository ``owner/name``."""
+    try:
+        out = subprocess.run(["git", "remote", "-v"], cwd=top, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    pattern = re.compile(rf"[/:]{re.escape(repo)}(?:\.git)?/?\s", re.I)
+    return out.returncode == 0 and bool(pattern.search(out.stdout + "\n"))
+
+
+def make_style_root(settings: Settings, cwd: Path, *, git_range: str | None = None, pr_repo: str | None = None,
+                    ref: str | None = None) -> StyleRoot | None:
+    """Where the repository's own rules are discovered, or None: the checkout's work tree; the
+    base of ``--git A..B`` or ``ref`` (a commit, whatever the work tree holds); for a pull
+    request by reference, the checkout only when it is one of that repository. Never the PR's
+    head (``review_source`` also refuses a work tree checked out at it). Explicit style files
+    (``--style``, ``style = [...]``) and ``discover_style = false`` turn discovery off."""
+    if settings.style or not settings.discover_style:
+        return None
+    top = repo_root(cwd)
+    if ref is not None or git_range is not None:
+        return GitRefRoot(top, ref if ref is not None else range_base(git_range or ""))
+    if pr_repo is not None and not is_checkout_of(top, pr_repo):
+        return None
+    return DirectoryRoot(top)
