@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ...errors import ModelError
+from .store import models_dir
 
 PREFIX = "hf:"
 DEFAULT_QUANT = "Q4_K_M"
@@ -191,8 +192,6 @@ def verify(path: Path, sha256: str, size: int | None = None, progress: Progress 
 
 
 def _stamp(sha256: str) -> Path:
-    from .registry import models_dir
-
     return models_dir() / "hf" / f"{sha256}.verified"
 
 

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from platformdirs import user_cache_dir
-
 from ...errors import ModelError
+from .hf import fetch, is_hf
+from .store import cache_dir, models_dir
 
 GGUF_MAGIC = b"GGUF"
 Progress = Callable[[int, int], None]
@@ -76,15 +76,6 @@ REGISTRY: tuple[ModelSpec, ...] = (
 )
 
 DEFAULT_MODEL = REGISTRY[0].name
-
-
-def cache_dir() -> Path:
-    base = os.environ.get("REVIEWER_CACHE_DIR")
-    return Path(base) if base else Path(user_cache_dir("reviewer"))
-
-
-def models_dir() -> Path:
-    return cache_dir() / "models"
 
 
 def lookup(name: str) -> ModelSpec | None:
@@ -229,8 +220,6 @@ def no_model_hint() -> str:
 def resolve(name_or_path: str, progress: Progress | None = None) -> tuple[Path, ModelSpec | None]:
     """A registry name, ``hf:ORG/REPO[:QUANT or FILE]`` or a GGUF path -> (verified local path,
     registry entry or None)."""
-    from .hf import fetch, is_hf
-
     if is_hf(name_or_path):
         return fetch(name_or_path, progress).path, None
     spec = lookup(name_or_path)
