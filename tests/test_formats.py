@@ -22,7 +22,7 @@ from reviewer.formats.sarif import FINGERPRINT_KEY, GENERIC_RULE, rule_id
 from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.style import Section, StyleGuide
-from reviewer.types import Comment, Completion, DiffInput, Review
+from reviewer.types import Comment, Completion, DiffInput, Note, Review
 
 SCHEMAS = ROOT.parent / "shared" / "schemas"
 RULE = "STYLE.md › Naming"
@@ -189,8 +189,10 @@ def test_sarif_writes_every_finding_on_a_diff_line_the_left_out_ones_suppressed(
         assert not uri.startswith("/") and "://" not in uri
         assert uri.replace("%20", " ") in paths
         region = location["physicalLocation"].get("region")
-        if region is None:  # only a note: on no line of the diff
-            assert r["properties"]["onDiff"] is False
+        if r["properties"].get("onDiff") is False:  # a note, on no line of the diff: the line it named
+            line = r["properties"]["line"]
+            assert region == ({"startLine": line, "endLine": line} if line else None)
+            assert not line or not on_diff(diff, uri.replace("%20", " "), line, line)
         else:
             assert on_diff(diff, uri.replace("%20", " "), region["startLine"], region["endLine"])
     left = [r for r in results if r["properties"].get("side") == "LEFT"]
@@ -265,7 +267,11 @@ def check_diagnostics(diagnostics: list[dict], diff: str, review: Review) -> Non
     for d in diagnostics:
         assert d["severity"] in ("ERROR", "WARNING", "INFO") and d["message"]
         rng = d["location"].get("range")
-        if rng is not None:
+        if (near := re.match(r"\(near line (\d+), not on the diff\)", d["message"])) is not None:
+            line = int(near.group(1))  # a note, on no line of the diff: the line the model named
+            assert rng == {"start": {"line": line}, "end": {"line": line}}
+            assert not on_diff(diff, d["location"]["path"], line, line)
+        elif rng is not None:
             assert on_diff(diff, d["location"]["path"], rng["start"]["line"], rng["end"]["line"])
         else:
             assert "not on the diff" in d["message"]
@@ -373,8 +379,32 @@ def test_a_smollm2_review_is_schema_valid_and_complete_in_each_format(smollm2_pa
             else:
                 rng = item["location"].get("range")
                 path, span = item["location"]["path"], (rng["start"]["line"], rng["end"]["line"]) if rng else None
-            if span is not None:
+            off_diff = (item["properties"].get("onDiff") is False if fmt == "sarif"
+                        else "not on the diff" in item["message"])
+            if span is not None and not off_diff:
                 assert on_diff(patch.read_text(), path, *span)
         if fmt == "sarif":
             suppressed = [r for r in items if r.get("suppressions")]
             assert len(suppressed) == len(review.left_out)
+
+
+def test_a_note_off_the_diff_keeps_the_line_the_model_named_in_sarif_and_rdjson(reviewed):
+    """A finding that could not be placed on a diff line is written on the line the model named
+    (a region / range of the file), valid against both schemas; one that named no line, on the file."""
+    from dataclasses import replace
+
+    diff, review = reviewed
+    named, unnamed = Note("src/app.py", "warning", "the total is never reset", line=40), Note("src/app.py", "note", "x")
+    review = replace(review, notes=[named, unnamed])
+    assert not on_diff(diff, "src/app.py", 40, 40)
+    sarif, rdjson = (json.loads(render(review, fmt, context(diff))) for fmt in ("sarif", "rdjson"))
+    for data, schema in ((sarif, "sarif-schema-2.1.0.json"), (rdjson, "rdjson/DiagnosticResult.json")):
+        assert not list(schema_validator(schema).iter_errors(data))
+    by_text = {r["message"]["text"]: r for r in sarif["runs"][0]["results"]}
+    placed = next(r for text, r in by_text.items() if text.endswith("the total is never reset"))
+    assert placed["locations"][0]["physicalLocation"]["region"] == {"startLine": 40, "endLine": 40}
+    assert placed["properties"]["onDiff"] is False
+    bare = next(r for text, r in by_text.items() if text.endswith("x"))
+    assert "region" not in bare["locations"][0]["physicalLocation"]
+    ranges = {d["message"].rsplit(" ", 1)[-1]: d["location"].get("range") for d in rdjson["diagnostics"]}
+    assert ranges["reset"] == {"start": {"line": 40}, "end": {"line": 40}} and ranges["x"] is None

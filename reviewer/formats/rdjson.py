@@ -5,7 +5,8 @@ GitLab, Gitea, Bitbucket and Gerrit (docs/integrations.md).
 reviewdog reads these with protobuf's JSON parser, which refuses unknown fields: only the
 format's own fields are written. A finding on new-file lines has their line range (and its
 suggestion as a linewise ``suggestions`` entry); one on removed lines, the new-file line of the
-diff where they were, its message naming them; a note, on no line of the diff, the file only. The findings left out below ``min_severity`` are written
+diff where they were, its message naming them; a note, on no line of the diff, the line the
+model named (the file only when it named none). The findings left out below ``min_severity`` are written
 too, from the source ``reviewer (left out)``, so a pipeline can drop them by source name.
 """
 
@@ -33,8 +34,9 @@ def diagnostic(f: Finding, diff: DiffLines) -> dict[str, Any]:
         message = f"(removed line{'s' if item.start_line else ''} {where_lines(item)}) {message}"
         if (point := diff.removal_point(item.path, item.line)) is not None:
             location["range"] = {"start": {"line": point}, "end": {"line": point}}
-    elif item.line:
+    elif item.line:  # a note, on no line of the diff: the line the model named
         message = f"(near line {item.line}, not on the diff) {message}"
+        location["range"] = {"start": {"line": item.line}, "end": {"line": item.line}}
     out: dict[str, Any] = {"message": message, "location": location, "severity": SEVERITY[item.severity],
                            "source": {"name": LEFT_OUT_SOURCE if f.left_out else TOOL_NAME}}
     if f.rule:

@@ -6,8 +6,9 @@
 - one result per finding: ``ruleId``, ``level`` (error / warning / note), ``message.text``, a
   location with the repository-relative path and a region of the reviewed revision: the
   finding's lines, or for a finding on removed lines the new-file line of the diff where they
-  were (their old numbers in the result's properties); a note, on no line of the diff, names the
-  file only;
+  were (their old numbers in the result's properties); a note, on no line of the diff, keeps the
+  line the model named as its region (``onDiff: false`` in its properties; the file only when it
+  named none);
 - ``partialFingerprints``: a hash of the path, the text of the finding's lines and its words,
   never a line number, so a finding keeps it when the code moves;
 - ``fixes`` from the model's suggestions; the findings left out below ``min_severity`` as
@@ -111,8 +112,10 @@ def _result(f: Finding, rule_index: dict[str, int], diff: DiffLines) -> dict[str
         props.update(side="LEFT", oldLine=item.line, oldStartLine=item.start_line or item.line)
         if (point := diff.removal_point(item.path, item.line)) is not None:
             physical["region"] = {"startLine": point, "endLine": point}
-    else:  # a note: on no line of the diff, so on the file
+    else:  # a note: on no line of the diff; the line the model named, where it named one
         props.update(onDiff=False, line=item.line)
+        if item.line:
+            physical["region"] = {"startLine": item.line, "endLine": item.line}
     result: dict[str, Any] = {
         "ruleId": rid, "ruleIndex": rule_index[rid], "level": item.severity,
         "message": {"text": _where(item) + (clean_model_text(item.body) or "(no text)")},
