@@ -13,7 +13,7 @@ from fakes.backends import EchoBackend
 from fakes.diffs import modified_file, new_file
 from fakes.github import FakeGitHub
 
-from reviewer.app.usecases import wiring
+from reviewer.app import wiring
 from reviewer.diff.anchor import DiffIndex
 from reviewer.review.chunk import select_files
 from reviewer.diff.parse import parse_diff

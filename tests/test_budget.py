@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from fakes.backends import FakeClock, TimedBackend, TimedJudge
 from fakes.diffs import new_file
 
-from reviewer.app.usecases import wiring
+from reviewer.app import wiring
 from reviewer.review.budget import Gate, Meter, Rates, Speed, make_plan, new_tokens, rates_key
 from reviewer.review.cache import ResultCache
 from reviewer.review.chunk import review_order

@@ -12,7 +12,7 @@ from conftest import ROOT
 from fakes.backends import EchoBackend
 from fakes.diffs import new_file
 
-from reviewer.app.usecases import wiring
+from reviewer.app import wiring
 from reviewer.backends.llama import LlamaOptions
 from reviewer.backends.openai import OpenAIOptions
 from reviewer.cli import main
