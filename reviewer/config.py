@@ -38,7 +38,7 @@ ENV_PREFIX = "REVIEWER_"
 CONFIG_FILE = ".reviewer.toml"
 
 CHOICES: dict[str, tuple[str, ...]] = {
-    "backend": ("llama", "openai"),
+    "backend": ("llama", "openai", "llama-server"),
     "fail_on": ("error", "warning", "never"),
     "format": FORMAT_NAMES,  # the report-format registry (reviewer/formats/)
     "verify_context": ("hunk", "chunk"),
@@ -72,6 +72,14 @@ class Settings:
     batch: int = 512
     flash_attn: bool = False
     jobs: int = 1
+    # --backend llama-server: the binary (None: the one `make llama-server` built for the installed
+    # llama-cpp-python and this machine, else llama-server on PATH), and a smaller GGUF of the same
+    # family as draft model for speculative decoding (a path or registry name; None: none)
+    llama_server: str | None = None
+    draft_model: str | None = None
+    # tokens a thinking model's draft may think before it answers (0: thinking off; the judge
+    # always answers with thinking off): llama-server's reasoning budget, in-process a think phase
+    think: int = 0
     cache: bool = True
     cache_dir: str | None = None
     # warm starts: MiB of prompt-prefix KV states kept beside the result cache (cache_dir/kv),
@@ -287,7 +295,7 @@ def _check(s: Settings) -> None:
         if getattr(s, name) < 1:
             raise ConfigError(f"{name} must be at least 1 (got {getattr(s, name)})")
     for name in ("github_max_wait", "github_write_pause", "gitlab_max_wait", "gitlab_write_pause", "file_context",
-                 "budget"):
+                 "budget", "think"):
         if (getattr(s, name) or 0) < 0:
             raise ConfigError(f"{name} must not be negative (got {getattr(s, name)})")
     for name in ("github_timeout", "gitlab_timeout"):

@@ -71,28 +71,60 @@ class LazyBackend:
             self._backend.close()
 
 
+def model_file(name: str, cache: ResultCache | None, progress=None) -> tuple[Path, str | None]:
+    """A GGUF named by path, registry name or ``hf:`` reference, fetched or assembled if need be,
+    and its identity for the result cache (its sha256 where known or cached; None otherwise)."""
+    if is_hf(name):  # the hub's sha256 of the file, checked after its download
+        model = fetch_hf(name, progress)
+        path, identity = model.path, model.sha256 or None
+    else:
+        path, spec = resolve(name, progress)
+        identity = spec.sha256 if spec is not None else None
+    if identity is None and cache is not None:
+        identity = cache.file_sha256(path)
+    return path, identity
+
+
+def model_label(name: str) -> str:
+    spec = lookup(name)
+    return spec.name if spec else name if is_hf(name) else Path(name).expanduser().name
+
+
+def kv_dir(settings: Settings, cache: ResultCache | None) -> str | None:
+    """Warm starts beside the results; with a result cache of its own (the Action's, which
+    actions/cache keeps), still under the cache directory: they are too big to upload."""
+    return str(cache_root(settings) / "kv") if cache is not None else None
+
+
 def llama_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
     """In-process llama-cpp-python, loaded on first use; the model file's hash is its identity."""
 
     def load() -> Backend:
         from ..backends.llama import LlamaBackend, LlamaOptions
 
-        if is_hf(settings.model):  # the hub's sha256 of the file, checked after its download
-            model = fetch_hf(settings.model, progress)
-            path, spec, identity = model.path, None, model.sha256 or None
-        else:
-            path, spec = resolve(settings.model, progress)
-            identity = spec.sha256 if spec is not None else None
-        if identity is None and cache is not None:
-            identity = cache.file_sha256(path)
-        # warm starts beside the results; with a result cache of its own (the Action's, which
-        # actions/cache keeps), still under the cache directory: they are too big to upload
-        kv_dir = str(cache_root(settings) / "kv") if cache is not None else None
-        return LlamaBackend(path, options_from(LlamaOptions, settings, verbose=verbose, kv_dir=kv_dir), identity=identity)
+        path, identity = model_file(settings.model, cache, progress)
+        options = options_from(LlamaOptions, settings, verbose=verbose, kv_dir=kv_dir(settings, cache))
+        return LlamaBackend(path, options, identity=identity)
 
-    spec = lookup(settings.model)
-    label = spec.name if spec else settings.model if is_hf(settings.model) else Path(settings.model).expanduser().name
-    return LazyBackend("llama", False, load), label
+    return LazyBackend("llama", False, load), model_label(settings.model)
+
+
+def llama_server_backend(settings: Settings, cache: ResultCache | None, verbose: bool,
+                         progress=None) -> tuple[Backend, str]:
+    """A llama-server this tool starts for the model (and the draft model) on first use, and
+    stops when the review closes the backend."""
+
+    def load() -> Backend:
+        from .backends.llama_server import LlamaServerBackend, LlamaServerOptions
+
+        path, identity = model_file(settings.model, cache, progress)
+        draft = str(model_file(settings.draft_model, None, progress)[0]) if settings.draft_model else None
+        options = options_from(LlamaServerOptions, settings, verbose=verbose, draft_model=draft,
+                               kv_dir=kv_dir(settings, cache))
+        return LlamaServerBackend(path, options, identity=identity)
+
+    label = model_label(settings.model) + (f" + draft {model_label(settings.draft_model)}" if settings.draft_model else "")
+    return LazyBackend("llama-server", settings.jobs > 1, load), f"{label} @ llama-server"
 
 
 def openai_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:
@@ -101,12 +133,12 @@ def openai_backend(settings: Settings, cache: ResultCache | None, verbose: bool,
 
     assert settings.base_url
     model = settings.model if settings.origins.get("model") != "default" else ""
-    options = options_from(OpenAIOptions, settings, model=model)
+    options = options_from(OpenAIOptions, settings, model=model)  # think: the server's reasoning budget
     return OpenAIBackend(options), f"{model or 'server default'} @ {settings.base_url}"
 
 
 # the backends by name (the `backend` setting; config.CHOICES lists the same names)
-BACKENDS = {"llama": llama_backend, "openai": openai_backend}
+BACKENDS = {"llama": llama_backend, "openai": openai_backend, "llama-server": llama_server_backend}
 
 
 def make_backend(settings: Settings, cache: ResultCache | None, verbose: bool, progress=None) -> tuple[Backend, str]:

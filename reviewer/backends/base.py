@@ -40,6 +40,18 @@ class Choice:
     prompt_tokens_evaluated: int
 
 
+@dataclass(frozen=True)
+class Timings:
+    """llama.cpp's own counters, summed over the calls so far (in-process: its perf counters;
+    llama-server: each answer's ``timings``)."""
+
+    load_seconds: float = 0.0
+    prompt_eval_seconds: float = 0.0
+    prompt_eval_tokens: int = 0
+    eval_seconds: float = 0.0
+    eval_tokens: int = 0
+
+
 @runtime_checkable
 class Chooser(Protocol):
     def choose(self, messages: list[Message], options: list[str]) -> Choice:

@@ -26,7 +26,7 @@ from ..config import DEFAULTS
 from ..errors import ModelCallError, ModelError
 from ..types import Completion
 from .llama_prefix import PrefixReuse
-from .base import Choice, Message
+from .base import Choice, Message, Timings
 from .thinking import THINK_OFF, close_thinking, mentions_thinking, strip_thinking, template_thinks
 
 # llama.cpp's OpenMP threads spin while they wait by default; on a machine where anything
@@ -51,17 +51,6 @@ class LlamaOptions:
     kv_dir: str | None = None  # where warm starts keep prompt prefixes' KV states (None: no warm starts)
     kv_cache_mb: int = DEFAULTS.kv_cache_mb  # the bound on kv_dir's files (0: no warm starts)
     prompt_lookup: int = DEFAULTS.prompt_lookup  # draft tokens from the prompt's n-grams per step (0: off)
-
-
-@dataclass(frozen=True)
-class Timings:
-    """llama.cpp's own counters, summed over the calls so far."""
-
-    load_seconds: float = 0.0
-    prompt_eval_seconds: float = 0.0
-    prompt_eval_tokens: int = 0
-    eval_seconds: float = 0.0
-    eval_tokens: int = 0
 
 
 class LlamaBackend(PrefixReuse):

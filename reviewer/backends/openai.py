@@ -8,6 +8,14 @@ the top logprobs the judge reads its verdict from, and whether its model thinks 
 ``reasoning_content``/``reasoning``, or a ``<think>`` token). A thinking model is then asked with
 thinking off (``chat_template_kwargs``; then also ``reasoning_effort: "none"``, Ollama's switch;
 then an empty think block prefilled) and what thinking still comes back is stripped (thinking.py).
+With ``think = N`` a thinking model's drafts think within a budget of N tokens instead
+(llama-server's ``reasoning_budget_tokens``); the think text is dropped, the judge stays thinking-off.
+
+Against a llama-server whose slots this tool owns (``slots``: the managed server, llama_server.py)
+each request names its slot (``id_slot``) and asks for the slot's prompt cache (``cache_prompt``):
+a free slot that last served the same prompt family (the same first message), else the free slot
+used least recently, so each request reuses the prefix its family's last one left there.
+The answers' ``timings`` (llama-server's counters) are summed (``timings()``).
 """
 
 from __future__ import annotations
@@ -22,7 +30,7 @@ import requests
 from ..config import DEFAULTS
 from ..errors import ModelCallError, ModelError
 from ..types import Completion
-from .base import Choice, Message
+from .base import Choice, Message, Timings
 from .thinking import EMPTY_BLOCK, OPEN, THINK_OFF, shows_thinking, strip_thinking
 
 # the probe's question: any one-token answer will do, what counts is what comes with it
@@ -40,6 +48,8 @@ class OpenAIOptions:
     seed: int = 0
     timeout: float = 600.0
     retries: int = 2
+    slots: int = 0  # llama-server slots this backend owns and names per request (0: the server chooses)
+    think: int = DEFAULTS.think  # tokens a thinking model's draft may think (0: thinking off)
 
 
 def chat_url(base_url: str) -> str:
@@ -64,6 +74,8 @@ class OpenAIBackend:
         self._probed = False
         self._no_logprobs = ""  # why this server cannot give the judge its verdicts ("" when it can)
         self._off = 0  # 0: the model does not think; else how thinking is turned off (OFF_*)
+        self._slots = SlotChooser(options.slots) if options.slots > 0 else None
+        self._timings = Timings()
         if options.api_key:
             self.session.headers["Authorization"] = f"Bearer {options.api_key}"
 
@@ -115,10 +127,13 @@ class OpenAIBackend:
     def complete(self, messages: list[Message], schema: dict[str, Any], max_tokens: int) -> Completion:
         start = time.perf_counter()
         prompt_tokens = evaluated = completion_tokens = 0
+        if self.options.think > 0:
+            self.probe()  # whether the model thinks decides how the draft is asked
         for _ in range(OFF_PREFILL):  # again only when the model thought although asked not to
             off = self._off
+            thinks = self.options.think > 0 and off > 0  # a thinking draft, within its budget
             body = self._body(messages, temperature=self.options.temperature, max_tokens=max_tokens,
-                              response_format=self._response_format(schema))
+                              response_format=self._response_format(schema), think=thinks)
             data = self._post(body)
             try:
                 message = data["choices"][0]["message"]
@@ -132,6 +147,8 @@ class OpenAIBackend:
             prompt_tokens += prompt
             evaluated += max(0, int(timings["prompt_n"]) if "prompt_n" in timings else prompt - cached)
             completion_tokens += int(usage.get("completion_tokens") or 0)
+            if thinks:
+                break  # it was meant to think: what it thought is dropped below
             if _reasoning(message) or shows_thinking(text):
                 self._thought(off)
             if self._off == off:
@@ -150,16 +167,23 @@ class OpenAIBackend:
             if self._off == off and off < OFF_PREFILL:
                 self._off = off + 1
 
-    def _body(self, messages: list[Message], **fields: Any) -> dict[str, Any]:
-        """A request, asking a thinking model not to think."""
-        if self._off >= OFF_PREFILL:  # the answer continues after an empty think block
+    def _body(self, messages: list[Message], think: bool = False, **fields: Any) -> dict[str, Any]:
+        """A request, asking a thinking model not to think (``think``: to think within the budget,
+        which the answer's own tokens come on top of)."""
+        if self._off >= OFF_PREFILL and not think:  # the answer continues after an empty think block
             messages = [*messages, {"role": "assistant", "content": EMPTY_BLOCK}]
         body: dict[str, Any] = {"messages": messages, "temperature": fields.pop("temperature"),
                                 "max_tokens": fields.pop("max_tokens"), "seed": self.options.seed, **fields}
-        if self._off >= OFF_KWARGS:
+        if think:
+            body["max_tokens"] += self.options.think
+            body["reasoning_budget_tokens"] = self.options.think  # llama-server
+            body["chat_template_kwargs"] = {"enable_thinking": True}
+        elif self._off >= OFF_KWARGS:
             body["chat_template_kwargs"] = dict(THINK_OFF)  # llama-server, vLLM
-        if self._off >= OFF_EFFORT:
+        if self._off >= OFF_EFFORT and not think:
             body["reasoning_effort"] = "none"  # Ollama
+        if self._slots is not None:
+            body["cache_prompt"] = True
         if self.options.model:
             body["model"] = self.options.model
         return body
@@ -210,6 +234,36 @@ class OpenAIBackend:
         return {"type": "json_schema", "json_schema": {"name": "review", "schema": schema, "strict": True}}
 
     def _post(self, body: dict[str, Any], retries: int | None = None) -> dict[str, Any]:
+        if self._slots is None:
+            return self._count(self._send(body, retries))
+        family = str(body["messages"][0].get("content", "")) if body.get("messages") else ""
+        slot = self._slots.acquire(family)
+        try:
+            return self._count(self._send({**body, "id_slot": slot}, retries))
+        finally:
+            self._slots.release(slot)
+
+    def _count(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Add an answer's llama-server ``timings`` to the backend's counters."""
+        t = data.get("timings") if isinstance(data, dict) else None
+        if isinstance(t, dict):
+            try:
+                with self._probe_lock:
+                    c = self._timings
+                    self._timings = Timings(
+                        c.load_seconds, c.prompt_eval_seconds + float(t.get("prompt_ms") or 0) / 1000,
+                        c.prompt_eval_tokens + int(t.get("prompt_n") or 0),
+                        c.eval_seconds + float(t.get("predicted_ms") or 0) / 1000,
+                        c.eval_tokens + int(t.get("predicted_n") or 0))
+            except (TypeError, ValueError):
+                pass
+        return data
+
+    def timings(self) -> Timings:
+        """llama-server's counters summed over this backend's answers (zeros from other servers)."""
+        return self._timings
+
+    def _send(self, body: dict[str, Any], retries: int | None = None) -> dict[str, Any]:
         delay = 1.0
         last = ""
         retries = self.options.retries if retries is None else retries
@@ -252,3 +306,36 @@ def _reasoning(message: dict[str, Any]) -> bool:
     vLLM's and Ollama's ``reasoning``)."""
     return bool(message.get("reasoning_content") or message.get("reasoning"))
 
+
+
+class SlotChooser:
+    """Which of a llama-server's ``count`` slots a request of a prompt family goes to: a free slot
+    that last served that family (its prefix is still there), else the free one used least
+    recently. Never a busy one while another is free (as many slots as concurrent requests), so
+    concurrency is kept; a request waits only when every slot is busy."""
+
+    def __init__(self, count: int):
+        self.count = count
+        self._family: list[str | None] = [None] * count
+        self._used = [0] * count
+        self._busy = [False] * count
+        self._tick = 0
+        self._cond = threading.Condition()
+
+    def acquire(self, family: str) -> int:
+        with self._cond:
+            while all(self._busy):
+                self._cond.wait()
+            free = [i for i in range(self.count) if not self._busy[i]]
+            same = [i for i in free if self._family[i] == family]
+            slot = max(same, key=self._used.__getitem__) if same else min(free, key=self._used.__getitem__)
+            self._busy[slot] = True
+            self._family[slot] = family
+            self._tick += 1
+            self._used[slot] = self._tick
+            return slot
+
+    def release(self, slot: int) -> None:
+        with self._cond:
+            self._busy[slot] = False
+            self._cond.notify()

@@ -36,7 +36,7 @@ THOUGHT = "Let me think. The user wants a review; line 2 changes the divisor, ma
 
 
 class FakeOpenAI:
-    def __init__(self, thinking: str | None = None, logprobs: bool = True):
+    def __init__(self, thinking: str | None = None, logprobs: bool = True, port: int = 0):
         self.thinking, self.logprobs = thinking, logprobs
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
@@ -49,7 +49,16 @@ class FakeOpenAI:
                     fake.requests.append(body)
                 if self.path.rstrip("/") != "/v1/chat/completions":
                     return self._send(404, {"error": {"message": f"no route {self.path}"}})
-                self._send(200, fake.answer(body))
+                try:
+                    answer = fake.answer(body)
+                except Exception as exc:  # noqa: BLE001 - a model that failed: the server's 500
+                    return self._send(500, {"error": {"code": 500, "message": str(exc), "type": "server_error"}})
+                self._send(200, answer)
+
+            def do_GET(self):  # noqa: N802 - llama-server's readiness check
+                if self.path.rstrip("/") == "/health":
+                    return self._send(200, {"status": "ok"})
+                self._send(404, {"error": {"message": f"no route {self.path}"}})
 
             def _send(self, status: int, data: dict) -> None:
                 raw = json.dumps(data).encode()
@@ -62,7 +71,7 @@ class FakeOpenAI:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
     def __enter__(self) -> FakeOpenAI:
