@@ -115,7 +115,7 @@ def llama_server_backend(settings: Settings, cache: ResultCache | None, verbose:
     stops when the review closes the backend."""
 
     def load() -> Backend:
-        from .backends.llama_server import LlamaServerBackend, LlamaServerOptions
+        from ..backends.llama_server import LlamaServerBackend, LlamaServerOptions
 
         path, identity = model_file(settings.model, cache, progress)
         draft = str(model_file(settings.draft_model, None, progress)[0]) if settings.draft_model else None

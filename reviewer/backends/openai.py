@@ -71,6 +71,7 @@ class OpenAIBackend:
         self.session = session or requests.Session()
         self._format = "json_schema"  # becomes "json_object" for servers that only know that form
         self._probe_lock = threading.Lock()
+        self._timings_lock = threading.Lock()  # its own: the probe's requests are counted while it holds the probe's
         self._probed = False
         self._no_logprobs = ""  # why this server cannot give the judge its verdicts ("" when it can)
         self._off = 0  # 0: the model does not think; else how thinking is turned off (OFF_*)
@@ -248,7 +249,7 @@ class OpenAIBackend:
         t = data.get("timings") if isinstance(data, dict) else None
         if isinstance(t, dict):
             try:
-                with self._probe_lock:
+                with self._timings_lock:
                     c = self._timings
                     self._timings = Timings(
                         c.load_seconds, c.prompt_eval_seconds + float(t.get("prompt_ms") or 0) / 1000,
