@@ -53,14 +53,17 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+_REDACTING: set = set()  # the record factories this module installed
+
+
 def install_redaction() -> None:
     """Redact every log record where it is made, and filter the root logger's handlers too."""
     factory = logging.getLogRecordFactory()
-    if not getattr(factory, "redacting", False):
+    if factory not in _REDACTING:
         def redacting_factory(*args, **kwargs) -> logging.LogRecord:
             return redact_record(factory(*args, **kwargs))
 
-        redacting_factory.redacting = True  # type: ignore[attr-defined]
+        _REDACTING.add(redacting_factory)
         logging.setLogRecordFactory(redacting_factory)
     root = logging.getLogger()
     for handler in root.handlers:

@@ -151,7 +151,7 @@ class Stats:
     seconds: float = 0.0
     verify: bool = False  # the judge's second opinion ran on this review's findings
     verify_off: str = ""  # why it could not, although asked for (a server without logprobs)
-    planned_seconds: float | None = None  # the estimate before the model started (reviewer/review/budget.py)
+    planned_seconds: float | None = None  # the estimate before the model started (reviewer/review/budget/plan.py)
     budget: float | None = None  # the budget it ran under, seconds
     not_reviewed: int = 0  # chunks the budget did not let start
     unchanged: int = 0  # files not reviewed again: unchanged since the last review of the PR

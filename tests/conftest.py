@@ -10,40 +10,10 @@ from pathlib import Path
 
 import pytest
 from fakes.backends import EchoBackend
-from fakes.diffs import modified_file, new_file
+from fakes.common import PR7_DIFF, PR7_HEAD, REPO, TOKEN
 from fakes.github import FakeGitHub
 
 from reviewer.app import wiring
-from reviewer.diff.anchor import DiffIndex
-from reviewer.review.chunk import select_files
-from reviewer.diff.parse import parse_diff
-from reviewer.hosts.github.client import GitHubClient, Token
-from reviewer.review.pipeline import ReviewOptions, run_review
-from reviewer.prompt import Templates
-from reviewer.types import DiffInput
-
-ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared" / "fixtures"
-TOKEN = "ghp_" + "T0ken" * 8  # shaped like a real token, so the redaction patterns see it too
-REPO = "octo/demo"
-# small answers keep the tiny model fast; the pipeline is the same
-FAST = {"REVIEWER_MAX_TOKENS": "160", "REVIEWER_COMMENTS_PER_CHUNK": "2", "REVIEWER_CONTEXT": "4096"}
-STAT_KEYS = {"chunks", "model_calls", "prompt_tokens", "prompt_tokens_evaluated", "completion_tokens", "cache_hits",
-             "seconds"}
-COMMENT_KEYS = {"path", "line", "side", "start_line", "severity", "body", "suggestion"}
-
-
-def shared(*parts: str) -> Path:
-    """A path under ../shared/fixtures; the test is skipped, with the reason, when it is absent."""
-    path = SHARED.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"{path} is absent: the shared fixtures live next to the checkout (../shared)")
-    return path
-
-
-def real_diffs() -> list[Path]:
-    folder = SHARED / "real-diffs"
-    return sorted(folder.glob("*.diff")) if folder.is_dir() else []
 
 
 @pytest.fixture(autouse=True)
@@ -93,12 +63,6 @@ def echo(use_backend) -> EchoBackend:
     return use_backend(EchoBackend())
 
 
-def review(diff: str, backend, cache=None, style: str = "be strict", **options):
-    """The pipeline on ``diff`` with a scripted backend (4096 tokens of context unless given)."""
-    return run_review(DiffInput(diff, "t"), backend=backend, templates=Templates(), style=style,
-                      options=ReviewOptions(**{"context": 4096, **options}), cache=cache)
-
-
 # -- GitHub ----------------------------------------------------------------------------------------
 @pytest.fixture
 def fake_github():
@@ -121,38 +85,9 @@ def github_env(monkeypatch, tmp_path):
     return tmp_path
 
 
-# the pull request the command tests review: a one-line change and a new file
-PR7 = f"{REPO}#7"
-PR7_HEAD = "b" * 40
-PR7_DIFF = modified_file("calc.py", ["return total / len(values)"], ["return total / (len(values) - 1)", "log(total)"]) \
-    + new_file("util.py", ["def helper(x):", "    return x * 2"])
-
-
 @pytest.fixture
 def gh(github_env, fake_github):
     """The fake GitHub holding pull request #7 (PR7_DIFF, by alice, whose body mentions @alice)."""
     fake_github.add_pull(REPO, number=7, diff=PR7_DIFF, title="Fix the mean", body="cc @alice", user="alice",
                          head_sha=PR7_HEAD)
     return fake_github
-
-
-def make_client(fake, token: str = TOKEN, *, max_wait: float = 2.0, sleep=None) -> GitHubClient:
-    """A client of the fake GitHub without pacing."""
-    kw = {"sleep": sleep} if sleep is not None else {}
-    return GitHubClient(fake.base_url, Token(token, "GITHUB_TOKEN"), max_wait=max_wait, write_pause=0, **kw)
-
-
-# -- reports ---------------------------------------------------------------------------------------
-def check_report(report: dict, diff_text: str) -> None:
-    """A JSON report is well formed and every comment sits on a line of the diff."""
-    assert {"comments", "summary", "stats", "skipped"} <= set(report)
-    assert set(report["stats"]) >= STAT_KEYS
-    files, _ = select_files(parse_diff(diff_text))
-    index = DiffIndex(files)
-    for c in report["comments"]:
-        assert set(c) == COMMENT_KEYS
-        assert c["side"] in ("RIGHT", "LEFT") and c["severity"] in ("error", "warning", "note")
-        assert index.hunk_of(c["path"], c["side"], c["line"]) is not None, c
-        if c["start_line"] is not None:
-            assert index.hunk_of(c["path"], c["side"], c["start_line"]) == index.hunk_of(c["path"], c["side"], c["line"])
-    assert all({"path", "reason"} == set(s) for s in report["skipped"])

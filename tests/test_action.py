@@ -11,7 +11,7 @@ import re
 import subprocess
 
 import pytest
-from conftest import ROOT, SHARED, shared
+from fakes.common import ROOT, SHARED, shared
 from fakes.actions import BUILT, parse_outputs, payload, review_comment
 
 from reviewer.hosts.github.action import ActionEnv, decide, read_inputs, settings_flags

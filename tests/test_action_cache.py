@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT, TOKEN
+from fakes.common import ROOT, TOKEN
 from fakes.actions import HEAD, NUMBER, REPO, payload
 from fakes.diffs import modified_file, new_file
 from fakes.github import FakeGitHub

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from conftest import real_diffs
+from fakes.common import real_diffs
 from fakes.gitdiffs import NAMES, own_diff
 from hypothesis import given, settings
 from hypothesis import strategies as st

@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from fakes.backends import FakeClock, TimedBackend, TimedJudge
 from fakes.diffs import new_file
+from fakes.common import review as run_pipeline
 
 from reviewer.app import wiring
 from reviewer.review.budget import Gate, Meter, Rates, Speed, make_plan, new_tokens, rates_key
@@ -21,9 +22,9 @@ from reviewer.diff.parse import parse_diff
 from reviewer.errors import ConfigError
 from reviewer.formats import ReportContext, render
 from reviewer.hosts.github.format import summary_body
-from reviewer.review.pipeline import ReviewOptions, run_review
+from reviewer.review.pipeline import ReviewOptions
 from reviewer.prompt import Templates
-from reviewer.types import Completion, DiffInput
+from reviewer.types import Completion
 
 SOURCES = [f"src/mod_{i}.py" for i in range(5)]
 
@@ -34,9 +35,7 @@ def source_diff(n: int = 5, lines: int = 6) -> str:
 
 
 def review(diff: str, backend, clock: FakeClock, cache=None, observer=None, **options):
-    return run_review(DiffInput(diff, "t"), backend=backend, templates=Templates(), style="be strict",
-                      options=ReviewOptions(**{"context": 4096, "verify": False, **options}), cache=cache,
-                      observer=observer, clock=clock)
+    return run_pipeline(diff, backend, cache, observer=observer, clock=clock, **{"verify": False, **options})
 
 
 class Seen:

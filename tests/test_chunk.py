@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import SHARED, real_diffs
+from fakes.common import SHARED, real_diffs
 from fakes.gitdiffs import NAMES, own_diff
 
 from reviewer.diff.anchor import DiffIndex

@@ -13,7 +13,7 @@ import pytest
 from click.testing import CliRunner
 from fakes.github import FakeGitHub
 from fakes.gitdiffs import own_diff
-from conftest import TOKEN
+from fakes.common import TOKEN
 from fakes.backends import EchoBackend
 from fakes.actions import parse_outputs, payload, review_comment
 

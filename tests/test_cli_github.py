@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 from fakes.gitdiffs import own_diff
 from fakes.github import FakeGitHub
-from conftest import PR7, PR7_HEAD, REPO, TOKEN
+from fakes.common import PR7, PR7_HEAD, REPO, TOKEN
 from fakes.backends import EchoBackend
 
 from reviewer.cli import main

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import FAST, check_report
+from fakes.common import FAST, check_report
 from fakes.diffs import SMALL_DIFF
 from fakes.gitdiffs import own_diff_file
 

@@ -6,11 +6,9 @@ import json
 
 from fakes.backends import ScriptedBackend
 from fakes.diffs import diff_at
+from fakes.common import review as run_pipeline
 
 from reviewer.review.cache import ResultCache
-from reviewer.review.pipeline import ReviewOptions, run_review
-from reviewer.prompt import Templates
-from reviewer.types import DiffInput
 
 FINDING = json.dumps({"comments": [{"line": 11, "side": "RIGHT", "body": "divide by the count", "severity": "warning"},
                                    {"line": 10, "side": "RIGHT", "body": "context nit", "severity": "note"}]})
@@ -19,8 +17,7 @@ ADDED = "    return total / (len(xs) - 1)"
 
 def review(answers, cache=None, confirm=True):
     backend = ScriptedBackend(answers)
-    r = run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="Use n_ for counts.",
-                   options=ReviewOptions(context=4096, confirm=confirm, min_severity="note"), cache=cache)
+    r = run_pipeline(diff_at(0), backend, cache, "Use n_ for counts.", confirm=confirm, min_severity="note")
     return r, backend
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from conftest import review
+from fakes.common import review
 from fakes.backends import ScriptedBackend
 from fakes.diffs import diff_at
 

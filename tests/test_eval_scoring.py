@@ -6,7 +6,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import shared
+from fakes.common import shared
 from fakes.cases import write_quality_set, write_style_set
 
 from reviewer.cli import main

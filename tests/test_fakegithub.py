@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 import unidiff
-from conftest import REPO, TOKEN
+from fakes.common import REPO, TOKEN
 from fakes.github import FakeGitHub
 from fakes.gitdiffs import own_diff
 from github import Auth, Github

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from fakes.common import ROOT
 from fakes.diffs import modified_file, new_file
 
 from reviewer.diff.anchor import DiffIndex

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import PR7, PR7_HEAD, REPO, TOKEN
+from fakes.common import PR7, PR7_HEAD, REPO, TOKEN
 from fakes.diffs import new_file
 from fakes.backends import EchoBackend
 

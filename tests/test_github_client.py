@@ -7,7 +7,7 @@ import stat
 import time
 
 import pytest
-from conftest import REPO, TOKEN, make_client
+from fakes.common import REPO, TOKEN, make_client
 from fakes.diffs import new_file
 
 from reviewer.errors import GitHubError, InputError

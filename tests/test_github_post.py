@@ -8,7 +8,7 @@ import re
 
 import pytest
 from fakes.gitdiffs import own_diff
-from conftest import REPO, TOKEN, make_client
+from fakes.common import REPO, TOKEN, make_client
 from fakes.diffs import modified_file, new_file
 
 from reviewer.diff.parse import parse_diff

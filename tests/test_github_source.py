@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from fakes.gitdiffs import own_diff
-from conftest import REPO, TOKEN, make_client
+from fakes.common import REPO, TOKEN, make_client
 from fakes.diffs import many_files_diff, new_file
 
 from reviewer.diff.parse import parse_diff

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from conftest import REPO, TOKEN
+from fakes.common import REPO, TOKEN
 from fakes.backends import EchoBackend
 from fakes.diffs import modified_file, new_file
 

@@ -9,7 +9,7 @@ import socket
 
 import pytest
 from click.testing import CliRunner
-from conftest import FAST
+from fakes.common import FAST
 from fakes.hub import FakeHub
 from fakes.diffs import SMALL_DIFF
 

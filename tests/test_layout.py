@@ -33,3 +33,40 @@ def test_the_model_files_import_no_circle():
     graph = {p.stem: {m.rsplit(".", 1)[-1] for m in imported(p, package) if m.startswith(package + ".")}
              for p in (ROOT / "backends" / "modelfiles").glob("*.py")}
     assert graph["registry"] >= {"hf", "store"} and "registry" not in graph["hf"] | graph["store"]
+
+
+# getattr/hasattr with a literal name: allowed only on what the project does not own (the standard
+# library's modules, the ``ast`` nodes of reviewed code, PyGithub's objects, llama_cpp's internals)
+FOREIGN = {
+    "backends/llama.py": {"llm"}, "backends/llama_prefix.py": {"llama_cpp"}, "backends/server_build.py": {"tarfile"},
+    "backends/modelfiles/hf.py": {"errors", "exc", "getattr(exc, 'response', None)"},
+    "hosts/github/source.py": {"f"}, "review/repo.py": {"node"},
+}
+
+
+def test_no_capability_is_found_by_probing():
+    """Seams are named protocols checked with isinstance: no hasattr or getattr("name") on the
+    project's own objects, and no __getattr__ forwarding whatever is asked."""
+    found = []
+    for path in ROOT.rglob("*.py"):
+        rel = path.relative_to(ROOT).as_posix()
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef) and node.name == "__getattr__":
+                found.append(f"{rel}:{node.lineno} __getattr__")
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                    and node.func.id in ("getattr", "hasattr") and len(node.args) >= 2
+                    and isinstance(node.args[1], ast.Constant)):
+                continue
+            target = ast.unparse(node.args[0]).replace('"', "'")
+            if rel.startswith("review/passes/consequence/") or target in {"os"} | FOREIGN.get(rel, set()):
+                continue
+            found.append(f"{rel}:{node.lineno} {node.func.id}({target}, {node.args[1].value!r})")
+    assert found == [], found
+
+
+def test_tests_share_helpers_through_fakes_not_conftest():
+    """conftest.py holds fixtures only; what tests import lives in tests/fakes/."""
+    tests = ROOT.parent / "tests"
+    importing = [p.name for p in tests.rglob("*.py") if "conftest" in imported(p, "tests")]
+    assert importing == []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from conftest import shared
+from fakes.common import shared
 from fakes.style import GUIDELINES
 
 from reviewer.diff.parse import parse_diff

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
+from fakes.common import ROOT
 
 from reviewer.config import load_settings
 

@@ -10,7 +10,7 @@ import pytest
 from reviewer.review.passes.nonfinding import is_non_finding
 from fakes.backends import ScriptedBackend
 from fakes.diffs import diff_at
-from conftest import review
+from fakes.common import review
 
 # the first two are answers a small model gave on clean ggml commits in `reviewer eval`
 NOTHING_WRONG = [

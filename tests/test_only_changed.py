@@ -9,16 +9,15 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, TOKEN
+from fakes.common import REPO, TOKEN
 from fakes.backends import EchoBackend, ScriptedBackend
 from fakes.diffs import modified_file, new_file
+from fakes.common import review as run_pipeline
 
 from reviewer.review.cache import ResultCache, file_key, model_tag
 from reviewer.cli import main
 from reviewer.diff.parse import parse_diff
 from reviewer.hosts.common.markers import parse_state, state_marker
-from reviewer.review.pipeline import ReviewOptions, run_review
-from reviewer.prompt import Templates
 from reviewer.style import PathRules, Section, StyleGuide
 from reviewer.types import DiffInput, Previous, PullRequest, Review, Stats
 
@@ -150,8 +149,8 @@ def test_a_files_chunks_keep_their_cache_keys_whatever_else_the_change_holds(tmp
     pr = PullRequest(REPO, 7, "t", "", "u", "b" * 40, "c" * 40, "")
 
     def review(diff: str, backend) -> Review:
-        return run_review(DiffInput(diff, "t", pr=pr), backend=backend, templates=Templates(), style=guide,
-                          options=ReviewOptions(context=2048, max_tokens=256, verify=False), cache=cache)
+        return run_pipeline(DiffInput(diff, "t", pr=pr), backend, cache, guide, context=2048, max_tokens=256,
+                            verify=False)
 
     first = EchoBackend()
     review(other + big, first)

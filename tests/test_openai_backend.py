@@ -11,7 +11,7 @@ import time
 import pytest
 import requests
 from click.testing import CliRunner
-from conftest import FAST, check_report
+from fakes.common import FAST, check_report
 from fakes.gitdiffs import own_diff_file
 
 from reviewer.backends.openai import OpenAIBackend, OpenAIOptions, chat_url

@@ -8,7 +8,7 @@ import dataclasses
 import click
 import pytest
 from click.testing import CliRunner
-from conftest import ROOT
+from fakes.common import ROOT
 from fakes.backends import EchoBackend
 from fakes.diffs import new_file
 
@@ -118,3 +118,23 @@ def test_backends_are_registered_under_the_settings_names_and_all_choose():
     for cls in (LlamaBackend, OpenAIBackend, wiring.LazyBackend):
         assert issubclass(cls, Chooser), cls
     assert not isinstance(EchoBackend(), Chooser)  # a backend without verdicts: the judging passes are skipped
+
+
+# the one default the Action sets for itself: a CI job has a time limit, a maintainer's review has none
+ACTION_OWN_DEFAULTS = {"budget": "20m"}
+
+
+def test_the_action_declares_no_default_of_its_own_but_the_time_budget():
+    """A setting's default lives in the settings table: action.yml leaves each setting's input
+    empty (not given), so the Action, the CLI and the library run the same defaults."""
+    yaml = pytest.importorskip("yaml")
+    spec = yaml.safe_load((ROOT / "action.yml").read_text())
+    for name, setting in INPUT_SETTINGS.items():
+        default = str(spec["inputs"][name].get("default", "") or "")
+        assert default == ACTION_OWN_DEFAULTS.get(setting, ""), name
+    from reviewer.hosts.github.action import settings_flags
+
+    flags = settings_flags({name: str(spec["inputs"][name].get("default", "") or "") for name in INPUT_SETTINGS
+                            if spec["inputs"][name].get("default")})
+    assert load_settings(flags, env={}).budget == 20 * 60
+    assert load_settings({}, env={}).budget == DEFAULTS.budget is None

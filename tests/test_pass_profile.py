@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import FAST, ROOT
+from fakes.common import FAST, ROOT
 from fakes.diffs import SMALL_DIFF
 
 pytestmark = pytest.mark.model

@@ -7,12 +7,12 @@ import json
 
 import pytest
 
+from fakes.common import review as run_pipeline
 from reviewer.backends.llama import Choice
 from reviewer.review.cache import ResultCache
 from reviewer.review.passes.explain import Explanation, body_of, is_concrete
 from reviewer.review.passes.fixjudge import apply_fix, breaks_python
 from reviewer.review.passes.noise import Shown, guide_labels, noise_kind, strip_invented_links
-from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.prompt import Templates
 from reviewer.types import Completion, DiffInput
 
@@ -83,8 +83,7 @@ class Model:
 
 
 def review(model, diff: str | DiffInput = DIFF, cache=None, **options):
-    return run_review(diff if isinstance(diff, DiffInput) else DiffInput(diff, "t"), backend=model, templates=Templates(), style="",
-                      options=ReviewOptions(**{"context": 4096, "verify": True, "min_severity": "warning", **options}), cache=cache)
+    return run_pipeline(diff, model, cache, style="", **{"verify": True, "min_severity": "warning", **options})
 
 
 EXPLAINED = {"line": BAD.strip(), "input": "xs = [2, 4]", "old_result": "returns 3.0",
@@ -293,7 +292,7 @@ def test_a_judged_fix_of_another_line_count_is_posted_as_an_applicable_suggestio
 
 
 def test_judged_suggestions_over_a_line_range_post_to_github_without_a_422():
-    from conftest import REPO, TOKEN, make_client
+    from fakes.common import REPO, TOKEN, make_client
     from fakes.github import FakeGitHub
 
     from reviewer.hosts.github.ref import parse_pr_ref

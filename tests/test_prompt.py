@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from conftest import ROOT
+from fakes.common import ROOT
 from fakes.gitdiffs import own_diff
 
 from reviewer.review.chunk import make_chunks, select_files

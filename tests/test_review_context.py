@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from fakes.backends import Judging
+from fakes.common import review as run_pipeline
 
 from reviewer.diff.parse import parse_diff
 from reviewer.review.passes.verify import adds_code
@@ -91,8 +92,7 @@ def test_a_finding_on_added_lines_is_on_code_the_change_adds():
 
 
 def _review(diff, backend, **options):
-    return run_review(DiffInput(diff, "t"), backend=backend, templates=Templates(), style="",
-                      options=ReviewOptions(context=4096, min_severity="note", **options))
+    return run_pipeline(diff, backend, style="", **{"min_severity": "note", **options})
 
 
 FINDING = json.dumps({"comments": [{"line": 11, "side": "RIGHT", "severity": "error",

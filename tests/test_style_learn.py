@@ -11,7 +11,7 @@ import re
 import pytest
 from click.testing import CliRunner
 from fakes.github import FakeGitHub
-from conftest import REPO, TOKEN, make_client
+from fakes.common import REPO, TOKEN, make_client
 from fakes.diffs import new_file
 
 from reviewer.cli import main

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 from fakes.github import FakeGitHub
-from conftest import REPO, TOKEN
+from fakes.common import REPO, TOKEN
 from fakes.backends import EchoBackend
 from fakes.diffs import modified_file, new_file
 from fakes.style import AGENT_SYSTEM, GUIDELINES

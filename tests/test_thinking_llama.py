@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from fakes.common import SHARED
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions
 from reviewer.backends.thinking import close_thinking, strip_thinking, template_thinks

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import REPO, ROOT, TOKEN
+from fakes.common import REPO, ROOT, TOKEN
 from fakes.backends import EchoBackend
 from fakes.diffs import modified_file, new_file
 

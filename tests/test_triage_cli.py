@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import PR7, PR7_DIFF, PR7_HEAD, REPO, TOKEN
+from fakes.common import PR7, PR7_DIFF, PR7_HEAD, REPO, TOKEN
 from fakes.diffs import modified_file
 
 from reviewer.cli import main

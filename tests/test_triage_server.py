@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fakes.backends import EchoBackend
 from fakes.diffs import modified_file, new_file
-from conftest import review as run_pipeline
+from fakes.common import review as run_pipeline
 
 from reviewer.formats.findings import DiffLines, fingerprint
 from reviewer.formats.json_report import from_json, to_json

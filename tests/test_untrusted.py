@@ -83,7 +83,7 @@ import logging  # noqa: E402
 
 from click.testing import CliRunner  # noqa: E402
 from fakes.github import FakeGitHub  # noqa: E402
-from conftest import REPO, TOKEN  # noqa: E402
+from fakes.common import REPO, TOKEN  # noqa: E402
 
 from reviewer.cli import main  # noqa: E402
 from reviewer.types import Completion  # noqa: E402

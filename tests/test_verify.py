@@ -8,6 +8,7 @@ import pytest
 
 from fakes.backends import Judging
 from fakes.diffs import diff_at
+from fakes.common import review as run_pipeline
 
 from reviewer.backends.base import Choice
 from reviewer.review.cache import ResultCache
@@ -20,9 +21,8 @@ FINDING = json.dumps({"comments": [{"line": 11, "side": "RIGHT", "body": "off by
 
 
 def review(backend, cache=None, verify=True):
-    return run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="",
-                      options=ReviewOptions(context=4096, explain="off", judge_fix=False, verify=verify,
-                                            min_severity="note"), cache=cache)
+    return run_pipeline(diff_at(0), backend, cache, style="", explain="off", judge_fix=False, verify=verify,
+                        min_severity="note")
 
 
 def test_a_finding_on_a_change_the_judge_finds_worse_stays_an_error():
@@ -79,9 +79,8 @@ class SharedJudging(Judging):
 
 
 def review_shared(backend):
-    return run_review(DiffInput(diff_at(0), "t"), backend=backend, templates=Templates(), style="",
-                      options=ReviewOptions(context=4096, explain="off", judge_fix=False, verify=True, verify_judge="shared",
-                                           min_severity="note"))
+    return run_pipeline(diff_at(0), backend, style="", explain="off", judge_fix=False, verify=True,
+                        verify_judge="shared", min_severity="note")
 
 
 @pytest.mark.parametrize("correct, severity", [("return total / len(xs)", "error"),

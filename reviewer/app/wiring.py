@@ -6,7 +6,7 @@ import re
 import subprocess
 from pathlib import Path
 
-from ..backends.base import Backend
+from ..backends.base import Backend, Chooser, SaysWhyNoVerdict, Timed, Timings
 from ..review.cache import ResultCache
 from ..config import Settings, options_from, repo_root
 from ..errors import InputError
@@ -59,12 +59,18 @@ class LazyBackend:
         return self._get().complete(messages, schema, max_tokens)
 
     def choose(self, messages, options):  # a Chooser when the backend it makes is one (all are)
-        return self._get().choose(messages, options)
+        inner = self._get()
+        if not isinstance(inner, Chooser):
+            raise TypeError(f"{self.name} cannot choose")
+        return inner.choose(messages, options)
 
-    def __getattr__(self, name: str):  # timings... of the real backend
-        if name.startswith("_"):
-            raise AttributeError(name)
-        return getattr(self._get(), name)
+    def timings(self) -> Timings | None:
+        inner = self._get()
+        return inner.timings() if isinstance(inner, Timed) else None
+
+    def choose_unavailable(self) -> str:
+        inner = self._get()
+        return inner.choose_unavailable() if isinstance(inner, SaysWhyNoVerdict) else ""
 
     def close(self) -> None:
         if self._backend is not None:

@@ -59,5 +59,20 @@ class Chooser(Protocol):
         answer's first token: one forward pass, no sampling."""
 
 
+@runtime_checkable
+class Timed(Protocol):
+    """A backend that keeps llama.cpp's counters (in-process, llama-server, a server that sends
+    ``timings``); None while it has none to give."""
+
+    def timings(self) -> Timings | None: ...
+
+
+@runtime_checkable
+class SaysWhyNoVerdict(Protocol):
+    """A backend that may turn out unable to choose (a server without top logprobs): why, or ""."""
+
+    def choose_unavailable(self) -> str: ...
+
+
 class JudgingBackend(Backend, Chooser, Protocol):
     """A backend that also chooses: what the passes that both write and judge need."""

@@ -18,7 +18,6 @@ server keeps switched-out prompts in host memory (``--cache-ram``) and reuses sh
 from __future__ import annotations
 
 import hashlib
-import os
 import tempfile
 import threading
 from dataclasses import dataclass, replace

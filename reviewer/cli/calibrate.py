@@ -12,6 +12,7 @@ from pathlib import Path
 import click
 
 from ..measure.calibrate.card import build_card
+from ..backends.base import Chooser
 from ..measure.calibrate.config_write import config_target, write_threshold
 from ..measure.calibrate.feedback import build_feedback_card, feedback_json, feedback_markdown
 from ..measure.calibrate.git import Git
@@ -189,7 +190,7 @@ def calibrate_cmd(repo_path, since, limit, paths, max_files, max_lines, cases_di
         current=settings.verify_threshold, current_origin=settings.origins.get("verify_threshold", "default"),
         max_false_alarms=max_false_alarms, seconds_per_case=sum(measured) / len(measured) if measured else None,
         mining=summary, not_reviewed=run.stopped, style_sources=style.sources,
-        verify=settings.verify and hasattr(backend, "choose"),
+        verify=settings.verify and isinstance(backend, Chooser),
     )
     _emit(card_json(card) if fmt == "json" else card_markdown(card), output)
     if write:

@@ -192,8 +192,9 @@ def _brief(review: Review) -> tuple[dict, ...]:
 def posted(review: Review) -> tuple[dict, ...]:
     """What a review would post on a pull request: its error and warning comments and notes."""
     return tuple(
-        {"path": x.path, "line": x.line, "side": getattr(x, "side", None), "severity": x.severity, "body": x.body,
-         "suggestion": getattr(x, "suggestion", None), "trace": [asdict(step) for step in x.trace]}
+        {"path": x.path, "line": x.line, "side": x.side if isinstance(x, Comment) else None, "severity": x.severity,
+         "body": x.body, "suggestion": x.suggestion if isinstance(x, Comment) else None,
+         "trace": [asdict(step) for step in x.trace]}
         for x in (*review.comments, *review.notes) if x.severity in ("error", "warning"))
 
 
@@ -201,7 +202,7 @@ def left_out(review: Review) -> tuple[dict, ...]:
     """The findings a review drafted but does not post, each with its trace (which pass left it
     out and why): for reading what the judges did to a real bug."""
     return tuple(
-        {"path": x.path, "line": x.line, "side": getattr(x, "side", None), "body": x.body[:400],
+        {"path": x.path, "line": x.line, "side": x.side if isinstance(x, Comment) else None, "body": x.body[:400],
          "trace": [asdict(step) for step in x.trace]}
         for x in (*review.comments, *review.notes, *review.left_out) if x.severity not in ("error", "warning"))
 

@@ -16,7 +16,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from ..types import Chunk, FileDiff
 
@@ -57,6 +57,15 @@ def pass_key(kind: str, parts: list[Any]) -> str:
     return kind + ":" + hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 
+@runtime_checkable
+class RatesStore(Protocol):
+    """A cache that also remembers what this machine measured of a backend (the budget's rates)."""
+
+    def rates(self, key: str) -> dict[str, Any] | None: ...
+
+    def put_rates(self, key: str, value: dict[str, Any]) -> None: ...
+
+
 class ResultCache:
     def __init__(self, path: Path):
         self.path = path
@@ -77,7 +86,7 @@ class ResultCache:
         db.execute(
             "CREATE TABLE IF NOT EXISTS results (key TEXT PRIMARY KEY, value TEXT NOT NULL, created REAL NOT NULL)"
         )
-        # what this machine has measured of a backend + model (reviewer/review/budget.py): one JSON row each
+        # what this machine has measured of a backend + model (reviewer/review/budget/rates.py): one JSON row each
         db.execute("CREATE TABLE IF NOT EXISTS rates (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated REAL NOT NULL)")
         db.execute("CREATE TABLE IF NOT EXISTS file_hashes (path TEXT, size INTEGER, mtime_ns INTEGER, sha256 TEXT, PRIMARY KEY (path, size, mtime_ns))")
         return db

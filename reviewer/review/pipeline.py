@@ -9,10 +9,10 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
-from ..backends.base import Backend, Chooser
-from .budget import Gate
+from ..backends.base import Backend, Chooser, SaysWhyNoVerdict
+from .budget import Gate, Plan, Timing
 from .cache import ResultCache, file_key, model_tag
 from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, in_scope, make_chunks, review_order, select_files
 from ..config import DEFAULTS
@@ -33,7 +33,6 @@ from ..style.applied import apply_style
 from ..style.line_checks import check_files
 from .passes.confirm import Confirmer
 from .passes.verify import Verifier
-from .timing import Timing
 from ..types import SEVERITY_RANK, Chunk, Comment, DiffInput, Failed, Note, Previous, Review, Skipped, Stats
 
 # room for the chat template's own tokens around the messages
@@ -46,7 +45,12 @@ class Observer(Protocol):
 
     def chunk_done(self, index: int, total: int, result: ChunkResult) -> None: ...
 
-    # optional: ``planned(plan: budget.Plan)``, the estimate, before the model starts
+
+@runtime_checkable
+class PlanObserver(Observer, Protocol):
+    """An observer that also shows the estimate, before the model starts."""
+
+    def planned(self, plan: Plan) -> None: ...
 
 
 
@@ -190,8 +194,8 @@ def run_review(
         longest += rules_tokens
         backend.prepare(min(longest, options.context))
     timing = Timing(drafter, chunks, backend, cache, Gate(options.budget, clock, started)) if chunks else None
-    if observer and timing and hasattr(observer, "planned"):
-        observer.planned(timing.plan)  # type: ignore[attr-defined]
+    if isinstance(observer, PlanObserver) and timing:
+        observer.planned(timing.plan)
     if observer:
         observer.started(len(chunks))
     steps = select_passes(options, backend, templates, cache, drafter, applied.text,
@@ -312,7 +316,7 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
 def judge_unavailable(backend: Backend) -> str:
     """Why the backend cannot give verdicts ("" when it can): a server without top logprobs. The
     backend finds out once (and says so once); the stats keep it."""
-    return getattr(backend, "choose_unavailable", lambda: "")()
+    return backend.choose_unavailable() if isinstance(backend, SaysWhyNoVerdict) else ""
 
 
 def _draft_all(review_chunk: Callable[[int, Chunk], ChunkResult | None], chunks: list[Chunk], jobs: int,

@@ -27,6 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
+from ..types import Comment
 from ..errors import InputError, ReviewerError
 from ..logs import redact
 from .board import Board
@@ -124,7 +125,7 @@ class TriageServer:
         edited = choice is not None and choice.action == "edit"
         shown = {"id": draft.id, "state": choice.action if choice else "undecided",
                  "body": choice.body if edited else draft.item.body,
-                 "suggestion": (choice.suggestion if edited else getattr(draft.item, "suggestion", None))}
+                 "suggestion": (choice.suggestion if edited else draft.item.suggestion if isinstance(draft.item, Comment) else None)}
         return {"ok": True, "draft": shown, "counts": self.board.counts()}
 
     def post(self) -> dict[str, Any]:

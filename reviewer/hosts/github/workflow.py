@@ -31,9 +31,8 @@ def command(name: str, message: str, **props: str | int | None) -> str:
 
 
 def annotation(finding: Comment | Note) -> str:
-    line = getattr(finding, "line", None)
-    start = getattr(finding, "start_line", None)
-    if getattr(finding, "side", "RIGHT") == "LEFT":  # a line of the old file: no line in the checkout
+    line, start = finding.line, finding.start_line if isinstance(finding, Comment) else None
+    if isinstance(finding, Comment) and finding.side == "LEFT":  # a line of the old file: none in the checkout
         line = start = None
     return command("warning", finding.body, file=finding.path, line=start if start is not None else line,
                    endLine=line if start is not None else None, title=f"reviewer ({finding.severity})")

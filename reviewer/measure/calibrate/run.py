@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ...backends.base import Backend, Chooser, JudgingBackend
 from ..eval import Case, evaluate_case
 from ...review.pipeline import ReviewOptions, run_review
 from ...types import DiffInput, Review
@@ -87,9 +88,9 @@ class MemoryCache:
 class CountingBackend:
     """The backend, counting the model calls that pass through it."""
 
-    def __init__(self, inner):
+    def __init__(self, inner: Backend):
         self.inner, self.calls = inner, 0
-        self.concurrent = getattr(inner, "concurrent", False)
+        self.name, self.concurrent = inner.name, inner.concurrent
 
     def identity(self) -> str:
         return self.inner.identity()
@@ -101,16 +102,23 @@ class CountingBackend:
         self.calls += 1
         return self.inner.complete(messages, schema, max_tokens)
 
-    def __getattr__(self, name: str):
-        if name == "choose" and hasattr(self.inner, "choose"):  # only where the model can judge
-            def choose(messages, options):
-                self.calls += 1
-                return self.inner.choose(messages, options)
-            return choose
-        raise AttributeError(name)
-
     def close(self) -> None:
         pass
+
+
+class CountingJudge(CountingBackend):
+    """A counting backend whose model can judge: its verdicts are counted too."""
+
+    inner: JudgingBackend
+
+    def choose(self, messages, options):
+        self.calls += 1
+        return self.inner.choose(messages, options)
+
+
+def counting(inner: Backend) -> CountingBackend:
+    """A counter around ``inner``, a judge only where the model can judge."""
+    return CountingJudge(inner) if isinstance(inner, Chooser) else CountingBackend(inner)
 
 
 # (backend, cache, threshold) -> a function that reviews one diff
@@ -156,24 +164,24 @@ def score_case(case: Case, time_of: int, backend, cache, review_at: Reviewer, th
     """Review a case at ``threshold``, then inside each interval between the numbers the
     threshold was compared with, until no new one appears."""
     seen: set[float] = set()
-    counting = CountingBackend(backend)
-    first = evaluate_case(case, review_at(counting, cache, Probe(threshold, seen)))
-    first_calls = counting.calls
+    counted = counting(backend)
+    first = evaluate_case(case, review_at(counted, cache, Probe(threshold, seen)))
+    first_calls = counted.calls
     results = {threshold: (first.caught, first.alarm)}
     started = time.perf_counter()
     for _ in range(MAX_ROUNDS):
         cuts = sorted(seen)
         for t in inside(cuts, threshold):
             if t not in results:
-                result = evaluate_case(case, review_at(counting, cache, Probe(t, seen)))
+                result = evaluate_case(case, review_at(counted, cache, Probe(t, seen)))
                 results[t] = (result.caught, result.alarm)
         if sorted(seen) == cuts:
             break
     else:  # pragma: no cover - each round only adds numbers the passes compared
         raise RuntimeError(f"{case.name}: the thresholds did not settle in {MAX_ROUNDS} rounds")
     outcomes = tuple(results[t] for t in inside(cuts, threshold))
-    return CaseSteps(case.name, time_of, tuple(cuts), outcomes, first.seconds, counting.calls,
-                     first.failed_chunks, time.perf_counter() - started, counting.calls - first_calls)
+    return CaseSteps(case.name, time_of, tuple(cuts), outcomes, first.seconds, counted.calls,
+                     first.failed_chunks, time.perf_counter() - started, counted.calls - first_calls)
 
 
 def options_at(options: ReviewOptions, threshold: float) -> ReviewOptions:

@@ -42,7 +42,7 @@ from ...sanitize import clean_model_text
 from ...types import SEVERITY_RANK, Chunk, Comment, Completion, DiffLine, Hunk, traced
 from .consequence import Consequence, classify
 from .draft import ChunkResult
-from .judge import judge_system, versions
+from .judge import condemns, judge_system, versions
 from .noise import Shown, noise_kind, same_finding
 from .verify import hunk_index
 
@@ -337,7 +337,7 @@ class Explainer:
             return result
         chunk = result.chunk
         verdicts = dict(result.verdicts)
-        condemned = {i for i, p in verdicts.items() if p is not None and p < self.threshold}
+        condemned = {i for i, p in verdicts.items() if condemns(p, self.threshold)}
         spent: list[Completion] = []
         comments: list[Comment] = []
         by_hunk: dict[int, list[Comment]] = {}

@@ -26,7 +26,7 @@ from ...prompt import Templates
 from ...types import Chunk, Comment, Completion, DiffLine, Hunk, traced
 from .confirm import Confirmer
 from .draft import ChunkResult
-from .judge import cached_verdict, compare, earlier_votes, still_settles, versions
+from .judge import cached_verdict, condemns, compare, earlier_votes, still_settles, versions
 from .verify import PROSE, hunk_index
 
 FLAGGED = ("error", "warning")
@@ -130,7 +130,7 @@ class FixJudge:
         verdict condemned its hunk (a deleted file, or prose, has no such verdict)."""
         index = hunk_index(chunk, comment)
         p = verdicts.get(index) if index is not None else None
-        if p is not None and p < self.threshold:
+        if condemns(p, self.threshold):
             return traced(comment, "fixjudge", comment.severity, "on a removed line: stands by the old/new verdict", p)
         return self._fails(comment, "on a removed line, with no old/new verdict condemning its hunk")
 
@@ -158,7 +158,7 @@ class FixJudge:
         # a condemned hunk's comment stands by the old/new verdict: its suggestion (part of the old
         # code back) is posted only where the judge prefers it, as every suggestion is
         p_hunk = verdicts.get(index)
-        condemned = restoring and p_hunk is not None and p_hunk < self.threshold
+        condemned = restoring and condemns(p_hunk, self.threshold)
 
         def fails(reason: str, p: float | None = None) -> Comment:
             if condemned:  # the comment stands by the old/new verdict; only its suggestion goes
@@ -223,7 +223,7 @@ class FixJudge:
     def stands(self, p_fixed: float) -> bool:
         """The fix verdict's decision: the finding stands (its fixed version is preferred by the
         threshold's margin)."""
-        return 1 - p_fixed < self.threshold
+        return condemns(1 - p_fixed, self.threshold)
 
 
 def _target(chunk: Chunk, comment: Comment) -> tuple[int, Hunk, DiffLine] | None:

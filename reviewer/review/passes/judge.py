@@ -102,6 +102,13 @@ def judge_hunk(backend: Chooser, templates: Templates, path: str, language: str,
 Decision = Callable[[float], bool]
 
 
+def condemns(p: float | None, threshold: float) -> bool:
+    """The one threshold rule every pass applies: a verdict P (that the version the PR has, or the
+    finding contests, is the better one) condemns that version when it is below the threshold's
+    margin; no verdict condemns nothing. (Calibration reads the threshold's comparisons here.)"""
+    return p is not None and p < threshold
+
+
 def compare(backend: Chooser, templates: Templates, path: str, language: str, section: str, first: str,
             second: str, questions: tuple[str, ...] = QUESTIONS, labels: tuple[str, str] = ("A", "B"),
             context: list[Message] | None = None, guidance: bool = False,

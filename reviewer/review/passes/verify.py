@@ -18,7 +18,7 @@ from ...config import VERIFY_THRESHOLD
 from .draft import ChunkResult
 from ...errors import ModelCallError
 from .consequence.annotations import annotations_only
-from .judge import QUESTION_FORMS, cached_verdict, earlier_votes, judge_hunk, still_settles, versions
+from .judge import QUESTION_FORMS, cached_verdict, condemns, earlier_votes, judge_hunk, still_settles, versions
 from ...prompt import Templates
 from ...types import Chunk, Comment, Completion, Hunk, Note, traced
 
@@ -111,7 +111,7 @@ class Verifier:
     def stands(self, p_new: float) -> bool:
         """The verdict's decision: a flagged finding on the hunk stands (the new version is not
         preferred by the threshold's margin)."""
-        return p_new < self.threshold
+        return condemns(p_new, self.threshold)
 
     def verify(self, result: ChunkResult) -> ChunkResult:
         """Downgrade the flagged findings of a chunk whose hunk the judge does not find worse."""
@@ -135,7 +135,7 @@ class Verifier:
                             "condemned hunks") if n.severity in FLAGGED else n for n in notes]
         elif flagged_notes:
             ps = [p for i in range(len(chunk.hunks)) if (p := verdict_for(i)) is not None]
-            if ps and min(ps) >= self.threshold:
+            if ps and not any(condemns(p, self.threshold) for p in ps):
                 notes = [traced(n, "verify", "note", f"not placed on a line; every hunk of its chunk acquitted "
                                 f"(lowest P(new)={min(ps):.2f})", min(ps)) if n.severity in FLAGGED else n
                          for n in notes]
@@ -165,7 +165,7 @@ class Verifier:
         if p is None:
             return traced(comment, "verify", comment.severity, "no old/new verdict (nothing to compare, or it "
                           "did not fit)", context=summary)
-        if p < self.threshold:
+        if condemns(p, self.threshold):
             return traced(comment, "verify", comment.severity, f"old/new: the new version is worse "
                           f"(P(new)={p:.2f} < {self.threshold})", p, summary)
         if self.question == "both":

@@ -1,25 +1,22 @@
-"""The time a review takes: what it will cost before the model starts (``Plan``), from the rates
-this backend has shown on this machine (``Rates``, remembered next to the result cache), what
-this run measures (``Meter``), and the ``Gate`` that starts no call that would end past a
-budget.
-
-A chunk's cost is the prompt tokens the model evaluates for it (its prompt less the prefix it
-shares with the chunk before, which a backend with prefix reuse keeps) at the prefill rate,
-plus the tokens a draft generates at the decode rate, plus, for a chunk the draft finds
-something in, the passes after it (the judge's prompts). Every rate and ratio is learnt: the
-defaults are a cautious guess for a 1.5B model on a small CPU, used until something is measured.
+"""The rates this backend has shown on this machine (``Rates``, remembered next to the result
+cache) and what this run measures (``Meter``): a chunk's cost is the prompt tokens the model
+evaluates for it (its prompt less the prefix it shares with the chunk before, which a backend
+with prefix reuse keeps) at the prefill rate, plus the tokens a draft generates at the decode
+rate, plus, for a chunk the draft finds something in, the passes after it (the judge's prompts).
+Every rate and ratio is learnt: the defaults are a cautious guess for a 1.5B model on a small
+CPU, used until something is measured.
 """
 
 from __future__ import annotations
 
 import os
-import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
-from .chunk import estimate_tokens
-from ..types import Completion
+from ..chunk import estimate_tokens
+from ...backends.base import Backend, Timed
+from ...types import Completion
 
 HISTORY_WEIGHT = 50  # at most this many earlier drafts weigh against a run's own measurements
 
@@ -78,9 +75,9 @@ class Rates:
         return rates
 
 
-def rates_key(backend: Any) -> str:
+def rates_key(backend: Backend) -> str:
     """Where a backend's rates are kept: its kind and its model's identity."""
-    return f"{getattr(backend, 'name', '?')}:{backend.identity()}"
+    return f"{backend.name}:{backend.identity()}"
 
 
 def new_tokens(prompts: Sequence[str | None]) -> list[int]:
@@ -102,35 +99,6 @@ def tokens_after(previous: str, prompt: str) -> int:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """The estimate before the model starts."""
-
-    chunks: int  # chunks the model reviews
-    cached: int  # chunks the result cache answers
-    prefill_tokens: int  # prompt tokens to evaluate, drafts and passes
-    output_tokens: int  # tokens to generate
-    seconds: float
-    rates: Rates
-    budget: float | None = None
-    per_chunk: tuple[float, ...] = ()  # each chunk's expected seconds (0: cached)
-    tokens: tuple[int, ...] = ()  # each chunk's estimated new prompt tokens (``new_tokens``)
-    load: float = 0.0  # the model's load, when it is still to come
-
-
-def make_plan(tokens: Sequence[int], cached: Sequence[bool], rates: Rates, budget: float | None = None,
-              loaded: bool = True) -> Plan:
-    """``loaded``: whether the model is loaded already (else its remembered load time is added)."""
-    drafted = [t for t, hit in zip(tokens, cached) if not hit]
-    load = rates.load if drafted and not loaded else 0.0
-    passes = rates.flagged * len(drafted)
-    prefill = sum(t * rates.prefill_ratio for t in drafted) + passes * rates.pass_prefill
-    output = len(drafted) * rates.draft_output + passes * rates.pass_output
-    per_chunk = tuple(0.0 if hit else rates.chunk_seconds(t) for t, hit in zip(tokens, cached))
-    return Plan(len(drafted), len(cached) - len(drafted), round(prefill), round(output),
-                round(load + sum(per_chunk), 1), rates, budget, per_chunk, tuple(tokens), load)
-
-
-@dataclass(frozen=True)
 class Speed:
     """llama.cpp's own counters (``LlamaBackend.timings()``), summed since the model loaded."""
 
@@ -141,15 +109,16 @@ class Speed:
     load_seconds: float = 0.0
 
 
-def read_speed(backend: Any) -> Speed | None:
+def read_speed(backend: object) -> Speed | None:
     """The backend's counters, when it keeps them (in-process llama.cpp does, a server does not)."""
-    timings = getattr(backend, "timings", None)
-    if not callable(timings):
+    if not isinstance(backend, Timed):
         return None
     try:
-        t = timings()
+        t = backend.timings()
+        if t is None:
+            return None
         return Speed(float(t.prompt_eval_seconds), int(t.prompt_eval_tokens), float(t.eval_seconds),
-                     int(t.eval_tokens), float(getattr(t, "load_seconds", 0.0) or 0.0))
+                     int(t.eval_tokens), float(t.load_seconds or 0.0))
     except Exception:  # noqa: BLE001 - a backend without these counters: fit from the calls instead
         return None
 
@@ -247,30 +216,3 @@ class Meter:
         predicted = sum(old.seconds(c.prompt_tokens_evaluated, c.completion_tokens) for c in timed)
         scale = sum(c.seconds for c in timed) / predicted if predicted > 0 else 0
         return (old.prefill / scale, old.decode / scale) if scale > 0 else (None, None)
-
-
-class Gate:
-    """Whether the next call may start: never once ``seconds`` have gone by since ``started``,
-    nor, once the rates are measured (before, or in this run), when it is expected to end past
-    them (a smaller one after it may still fit). Without measured rates, only the time gone by
-    counts."""
-
-    def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic,
-                 started: float | None = None):
-        self.seconds = seconds or None
-        self.clock = clock
-        self.started = clock() if started is None else started
-        self.stopped = False  # the time is up: nothing starts any more
-        self.refused = 0  # calls refused
-
-    def spent(self) -> float:
-        return self.clock() - self.started
-
-    def allows(self, expected: float, measured: bool) -> bool:
-        if self.seconds is None:
-            return True
-        spent = self.spent()
-        self.stopped |= spent >= self.seconds
-        ok = not self.stopped and (not measured or spent + expected <= self.seconds)
-        self.refused += not ok
-        return ok

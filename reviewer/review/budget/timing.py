@@ -2,7 +2,7 @@
 the budget's decisions, chunk by chunk: which chunk may start, which waits for a second round
 (nothing measured yet, and expected past the budget at the default rates), which chunk's
 findings may still be verified, and what the budget left out. The rates and the gate are
-budget.py's; this is where the pipeline asks them.
+rates.py's and plan.py's; this is where the pipeline asks them.
 """
 
 from __future__ import annotations
@@ -11,13 +11,14 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
-from ..backends.base import Backend
-from .budget import Gate, Meter, Plan, Rates, make_plan, new_tokens, rates_key, read_speed, tokens_after
-from .cache import ResultCache
-from .passes import Pass
-from .passes.draft import ChunkResult, Drafter
-from .passes.noise import NoiseFilter
-from ..types import Chunk, Skipped
+from ...backends.base import Backend
+from .plan import Gate, Plan, make_plan
+from .rates import Meter, Rates, new_tokens, rates_key, read_speed, tokens_after
+from ..cache import RatesStore, ResultCache
+from ..passes import Pass
+from ..passes.draft import ChunkResult, Drafter
+from ..passes.noise import NoiseFilter
+from ...types import Chunk, Skipped
 
 
 class Timing:
@@ -28,7 +29,7 @@ class Timing:
                  gate: Gate):
         self.drafter, self.backend, self.gate = drafter, backend, gate
         self.hits = [drafter.cached(c) is not None for c in chunks]
-        self.store = cache if cache is not None and hasattr(cache, "rates") else None
+        self.store = cache if isinstance(cache, RatesStore) else None
         self.key = rates_key(backend) if self.store is not None else ""
         remembered = Rates.from_dict(self.store.rates(self.key)) if self.store is not None else Rates()
         self.prompts = [None if hit else _prompt_text(drafter.messages(c)) for c, hit in zip(chunks, self.hits)]
