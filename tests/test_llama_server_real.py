@@ -132,3 +132,48 @@ def test_ctrl_c_stops_the_server(smol: Path, tmp_path):
     while server_pids(smol) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not server_pids(smol)
+
+
+def _post(url: str, path: str, body: dict) -> dict:
+    import urllib.request
+
+    request = urllib.request.Request(url.rstrip("/") + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as answer:
+        return json.loads(answer.read())
+
+
+@pytest.mark.parametrize("template", [None, "qwen3_style.jinja"])
+def test_the_server_and_in_process_render_the_same_prompt_tokens(smol: Path, template: str | None):
+    """Same model, same review: a draft's and a verdict's messages are the same tokens in-process
+    (llama-cpp-python's Jinja2 rendering of the template) and through llama-server (its own Jinja
+    engine), for the GGUF's template and for a thinking-style one (rendered with thinking off)."""
+    from reviewer.backends.llama import LlamaBackend, LlamaOptions
+
+    text = (ROOT / "tests" / "data" / template).read_text() if template else None
+    local = LlamaBackend(smol, LlamaOptions(context=2048, chat_template=text))
+    server = LlamaServerBackend(smol, LlamaServerOptions(context=2048, jobs=1, chat_template=text,
+                                                         llama_server=str(SERVER)))
+    conversations = [
+        [{"role": "system", "content": "You review code.\nAnswer in JSON."},
+         {"role": "user", "content": "Review this hunk:\n```diff\n-    return a\n+    return b\n```"}],
+        [{"role": "system", "content": "You judge two versions."},
+         {"role": "user", "content": "Version A:\n    x = 1\nVersion B:\n    x = 2\nWhich is correct? A or B."}],
+    ]
+    try:
+        server.prepare(2048)
+        llm = local._load()
+        for messages in conversations:
+            ours = local._chat_tokens(llm, messages)
+            body = {"messages": messages}
+            if local.thinking:
+                body["chat_template_kwargs"] = {"enable_thinking": False}
+            prompt = _post(server.url, "/apply-template", body)["prompt"]
+            theirs = _post(server.url, "/tokenize", {"content": prompt, "add_special": True,
+                                                      "parse_special": True})["tokens"]
+            if local.thinking:  # the in-process renderer closes the empty think block itself
+                assert "<think>" in llm.detokenize(ours).decode()
+            assert ours == theirs, (llm.detokenize(ours).decode(), prompt)
+    finally:
+        server.close()
+        local.close()
