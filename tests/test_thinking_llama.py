@@ -108,3 +108,29 @@ def test_a_draft_with_the_thinking_template_is_json_without_a_think_block(backen
     assert isinstance(json.loads(completion.text)["comments"], list)
     parse_answer(completion.text, 2)
     assert completion.prompt_tokens > 0 and completion.completion_tokens > 0
+
+
+@pytest.mark.model
+def test_think_lets_the_draft_think_first_and_only_its_answer_is_returned(smollm2_path, backends):
+    """``think = N`` in-process: the template rendered with thinking on, a free think phase of at
+    most N tokens, then the answer under the grammar; the thought is counted, never returned; the
+    judge still answers with thinking off; a template that does not think is not asked to."""
+    plain, off = backends
+    messages = [{"role": "system", "content": "You review code. Answer in JSON."},
+                {"role": "user", "content": "  1 +def add(a, b):\n  2 +    return a - b\n"}]
+    thinker = LlamaBackend(smollm2_path, LlamaOptions(context=2048, chat_template=QWEN3_STYLE, think=24))
+    plain_thinker = LlamaBackend(smollm2_path, LlamaOptions(context=2048, think=24))
+    try:
+        completion = thinker.complete(messages, output_schema(2), 120)
+        assert 0 < thinker.think_tokens <= 24
+        assert "<think>" not in completion.text and "</think>" not in completion.text
+        parse_answer(completion.text, 2)
+        assert completion.completion_tokens > thinker.think_tokens  # the thought and the answer
+        assert thinker.identity() != off.identity()  # thinking drafts are other answers for the cache
+        choice = thinker.choose(messages, ["A", "B"])  # the judge: one forward pass, thinking off
+        assert abs(sum(choice.probs.values()) - 1) < 1e-6 and thinker.think_tokens <= 24
+        plain_thinker.complete(messages, output_schema(2), 60)
+        assert plain_thinker.think_tokens == 0  # no thinking template: nothing to think with
+    finally:
+        thinker.close()
+        plain_thinker.close()

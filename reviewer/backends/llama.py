@@ -27,7 +27,7 @@ from ..errors import ModelCallError, ModelError
 from ..types import Completion
 from .llama_prefix import PrefixReuse
 from .base import Choice, Message, Timings
-from .thinking import THINK_OFF, close_thinking, mentions_thinking, strip_thinking, template_thinks
+from .thinking import CLOSE, OPEN, THINK_OFF, close_thinking, mentions_thinking, strip_thinking, template_thinks
 
 # llama.cpp's OpenMP threads spin while they wait by default; on a machine where anything
 # else runs (a CI runner, a laptop), that spinning steals the cores the model needs: measured
@@ -51,6 +51,7 @@ class LlamaOptions:
     kv_dir: str | None = None  # where warm starts keep prompt prefixes' KV states (None: no warm starts)
     kv_cache_mb: int = DEFAULTS.kv_cache_mb  # the bound on kv_dir's files (0: no warm starts)
     prompt_lookup: int = DEFAULTS.prompt_lookup  # draft tokens from the prompt's n-grams per step (0: off)
+    think: int = DEFAULTS.think  # a thinking template's draft thinks up to this many tokens first (0: off)
 
 
 class LlamaBackend(PrefixReuse):
@@ -69,6 +70,8 @@ class LlamaBackend(PrefixReuse):
         self._formatter: Any = None  # messages -> prompt, the chat template's (thinking off)
         self._handler: Any = None  # create_chat_completion's replacement, when the template is ours
         self.thinking = False  # the chat template thinks: every prompt is rendered with thinking off
+        self._thinking_formatter: Any = None  # the template rendered as it is (thinking on): ``think``
+        self.think_tokens = 0  # tokens thought in the think phases so far (``think``)
         self.load_seconds = 0.0
 
     # -- protocol -------------------------------------------------------------------------
@@ -76,11 +79,12 @@ class LlamaBackend(PrefixReuse):
         if self._identity is None:
             st = self.model_path.stat()
             self._identity = f"{self.model_path.name}:{st.st_size}:{st.st_mtime_ns}"
+        identity = self._identity
         if self.options.chat_template is not None:  # another template, other answers
             import hashlib
 
-            return f"{self._identity}:template:{hashlib.sha256(self.options.chat_template.encode()).hexdigest()[:16]}"
-        return self._identity
+            identity += f":template:{hashlib.sha256(self.options.chat_template.encode()).hexdigest()[:16]}"
+        return identity + (f":think:{self.options.think}" if self.options.think > 0 else "")
 
     def prepare(self, context_tokens: int) -> None:
         if self._llm is None:
@@ -96,7 +100,9 @@ class LlamaBackend(PrefixReuse):
             self._warm_start(llm, messages)
             key = self._resume(llm, messages)
             try:
-                if self._handler is not None:  # our template (thinking off), through llama-cpp's own handler
+                if self.options.think > 0 and self._thinking_formatter is not None:
+                    out = self._think_then_answer(llm, messages, grammar, max_tokens)
+                elif self._handler is not None:  # our template (thinking off), through llama-cpp's own handler
                     out = self._handler(llama=llm, messages=messages, grammar=grammar,
                                         temperature=self.options.temperature, max_tokens=max_tokens,
                                         seed=self.options.seed)
@@ -123,6 +129,27 @@ class LlamaBackend(PrefixReuse):
                 completion_tokens=int(usage.get("completion_tokens", 0)),
                 seconds=time.perf_counter() - start,
             )
+
+    def _think_then_answer(self, llm: Any, messages: list[Message], grammar: Any, max_tokens: int) -> dict:
+        """``think``: the template rendered with thinking on, a free think phase of at most
+        ``think`` tokens (ended at ``</think>``), the block closed, then the answer under the
+        grammar. Only the answer is returned; the thought is counted, never shown."""
+        rendered = self._thinking_formatter(messages=messages)
+        head = rendered.prompt if rendered.prompt.rstrip().endswith(OPEN) else rendered.prompt + OPEN + "\n"
+        add_bos = not rendered.added_special
+        sampling = {"temperature": self.options.temperature, "seed": self.options.seed}
+        thought = llm.create_completion(llm.tokenize(head.encode("utf-8"), add_bos=add_bos, special=True),
+                                        max_tokens=self.options.think, stop=[CLOSE], **sampling)
+        thinking = thought["choices"][0]["text"].split(CLOSE)[0]
+        spent = int(thought["usage"]["completion_tokens"])
+        self.think_tokens += spent
+        answer_prompt = head + thinking.rstrip() + "\n" + CLOSE + "\n\n"
+        tokens = llm.tokenize(answer_prompt.encode("utf-8"), add_bos=add_bos, special=True)
+        answer = llm.create_completion(tokens, grammar=grammar, max_tokens=max_tokens, **sampling)
+        usage = answer["usage"]
+        return {"choices": [{"message": {"content": answer["choices"][0]["text"]}}],
+                "usage": {"prompt_tokens": usage["prompt_tokens"],
+                          "completion_tokens": usage["completion_tokens"] + spent}}
 
     def choose(self, messages: list[Message], options: list[str]) -> Choice:
         """Probabilities of each option as the model's next token after ``messages``: a verdict
@@ -200,6 +227,8 @@ class LlamaBackend(PrefixReuse):
         self._formatter = plain
         self.thinking = mentions_thinking(template) and template_thinks(lambda m, **kw: plain(messages=m, **kw).prompt)
         if self.thinking:
+            self._thinking_formatter = plain
+
             def formatter(*, messages: list[Message], **kwargs: Any) -> Any:
                 result = plain(messages=messages, **{**THINK_OFF, **kwargs})
                 result.prompt = close_thinking(result.prompt)
