@@ -297,7 +297,7 @@ def select_passes(options: ReviewOptions, backend: Backend, templates: Templates
         context = drafter.messages if options.verify_context == "chunk" else None
         steps.append(Verifier(backend, templates, backend.identity, options.verify_threshold, cache, context,
                               options.verify_judge, options.verify_guidance, options.settle_verdicts,
-                              notes_spoken_for=options.explain != "off", question=options.judge_question,
+                              weigh_notes=options.explain == "off", question=options.judge_question,
                               pr_context=pr_context, on_purpose=on_purpose))
         if options.explain != "off":
             steps.append(Explainer(backend, templates, backend.identity, options.verify_threshold, cache,

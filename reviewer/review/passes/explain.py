@@ -333,8 +333,13 @@ class Explainer:
     replaced: list[Comment] = field(default_factory=list)
 
     def __call__(self, result: ChunkResult) -> ChunkResult:
-        if result.failed or not result.verdicts:
+        if result.failed:
             return result
+        # a finding that could not be placed is spoken for by the judge's hunks: not posted itself
+        notes = tuple(traced(n, "explain", "note", "not placed on a line: its chunk's condemned hunks speak for it")
+                      if n.severity in FLAGGED else n for n in result.notes)
+        if not result.verdicts:
+            return replace(result, notes=notes)
         chunk = result.chunk
         verdicts = dict(result.verdicts)
         condemned = {i for i, p in verdicts.items() if condemns(p, self.threshold)}
@@ -347,9 +352,6 @@ class Explainer:
                 by_hunk.setdefault(index, []).append(c)
             else:
                 comments.append(c)
-        # a finding that could not be placed is spoken for by the judge's hunks: not posted itself
-        notes = [traced(n, "explain", "note", "not placed on a line: its chunk's condemned hunks speak for it")
-                 if n.severity in FLAGGED else n for n in result.notes]
         for index, drafted in sorted(by_hunk.items()):
             explained = self._explain(chunk, chunk.hunks[index], drafted, spent, verdicts.get(index))
             comments.extend(traced(c, "explain", "note", "replaced by the comment written for its condemned hunk")
@@ -360,7 +362,7 @@ class Explainer:
                                        f"written for the hunk the judge condemned (P(new)={verdicts[index]:.2f})",
                                        verdicts[index]))
         comments.sort(key=lambda c: (c.line, c.side))
-        return replace(result, comments=tuple(comments), notes=tuple(notes),
+        return replace(result, comments=tuple(comments), notes=notes,
                        completions=result.completions + tuple(spent))
 
     def _explain(self, chunk: Chunk, hunk: Hunk, drafted: list[Comment], spent: list[Completion],

@@ -46,9 +46,10 @@ class Verifier:
     form: str = "pairwise"  # or "shared" (judge.QUESTION_FORMS)
     guidance: bool = True  # the language's checklist (templates/guidance/) in the judge's system prompt
     settle: bool = True  # a verdict stops once its decision is settled (False: every pass is asked)
-    # the explain pass follows and speaks for the findings not placed on a line (it makes every
-    # flagged note a note): no verdict of the chunk's other hunks is asked for them
-    notes_spoken_for: bool = False
+    # whether findings not placed on a line are weighed here (they stay flagged unless every hunk
+    # of their chunk is acquitted); False: left as they are, no verdict is asked for them (the
+    # explain pass, when it follows, makes each a note: its condemned hunks speak for it)
+    weigh_notes: bool = True
     # which findings the old/new question weighs (the `judge_question` setting): "old-new" all of
     # them; "fit" those on code the change alters, while a finding on code the change adds is left
     # to the fix judge (old against new rewards a feature and acquits its bug); "both" every
@@ -117,7 +118,7 @@ class Verifier:
         """Downgrade the flagged findings of a chunk whose hunk the judge does not find worse."""
         flagged = [c for c in result.comments if c.severity in FLAGGED]
         flagged_notes = [n for n in result.notes if n.severity in FLAGGED]
-        if result.failed or not (flagged or flagged_notes):
+        if result.failed or not (flagged or (flagged_notes and self.weigh_notes)):
             return result
         chunk = result.chunk
         spent: list[Completion] = []
@@ -130,10 +131,7 @@ class Verifier:
 
         comments = [self._judged(c, chunk, verdict_for) if c.severity in FLAGGED else c for c in result.comments]
         notes = list(result.notes)
-        if flagged_notes and self.notes_spoken_for:
-            notes = [traced(n, "verify", "note", "not placed on a line: the explain pass speaks for its chunk's "
-                            "condemned hunks") if n.severity in FLAGGED else n for n in notes]
-        elif flagged_notes:
+        if flagged_notes and self.weigh_notes:
             ps = [p for i in range(len(chunk.hunks)) if (p := verdict_for(i)) is not None]
             if ps and not any(condemns(p, self.threshold) for p in ps):
                 notes = [traced(n, "verify", "note", f"not placed on a line; every hunk of its chunk acquitted "
