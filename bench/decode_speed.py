@@ -22,7 +22,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions  # noqa: E402
-from reviewer.review.chunk import make_chunks, select_files  # noqa: E402
+from reviewer.review.chunk import make_chunks  # noqa: E402
+from reviewer.diff.files import select_files  # noqa: E402
 from reviewer.diff.parse import parse_diff  # noqa: E402
 from reviewer.backends.modelfiles.registry import resolve  # noqa: E402
 from reviewer.review.passes.draft import output_schema  # noqa: E402

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from reviewer.diff.anchor import DiffIndex  # noqa: E402
-from reviewer.review.chunk import make_chunks, select_files  # noqa: E402
+from reviewer.review.chunk import make_chunks  # noqa: E402
+from reviewer.diff.files import select_files  # noqa: E402
 from reviewer.diff.parse import decode, parse_diff  # noqa: E402
 from reviewer.review.passes.draft import RawFinding, place_findings  # noqa: E402
 from reviewer.errors import InputError  # noqa: E402

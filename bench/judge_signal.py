@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions
-from reviewer.review.chunk import language_of
+from reviewer.diff.files import language_of
 from reviewer.diff.parse import parse_diff
 from reviewer.measure.eval import load_cases
 from reviewer.review.passes.judge import judge_hunk, judge_messages, versions

@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reviewer.diff.anchor import DiffIndex, place
-from reviewer.review.chunk import make_chunks, select_files
+from reviewer.review.chunk import make_chunks
+from reviewer.diff.files import select_files
 from reviewer.diff.parse import decode, parse_diff
 from reviewer.review.passes.draft import RawFinding, place_findings
 from reviewer.types import Comment

@@ -15,7 +15,7 @@ from fakes.common import review as run_pipeline
 from reviewer.app import wiring
 from reviewer.review.budget import Gate, Meter, Rates, Speed, make_plan, new_tokens, rates_key
 from reviewer.review.cache import ResultCache
-from reviewer.review.chunk import review_order
+from reviewer.diff.files import review_order
 from reviewer.cli import main
 from reviewer.config import load_settings
 from reviewer.diff.parse import parse_diff

@@ -11,7 +11,8 @@ from fakes.common import SHARED, real_diffs
 from fakes.gitdiffs import NAMES, own_diff
 
 from reviewer.diff.anchor import DiffIndex
-from reviewer.review.chunk import DEFAULT_IGNORE, estimate_tokens, hunk_cost, make_chunks, matches, select_files, split_hunk
+from reviewer.review.chunk import estimate_tokens, hunk_cost, make_chunks, split_hunk
+from reviewer.diff.files import DEFAULT_IGNORE, matches, select_files
 from reviewer.diff.parse import decode, parse_diff
 from reviewer.errors import InputError
 

@@ -12,7 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reviewer.diff.anchor import DiffIndex
-from reviewer.review.chunk import estimate_tokens, hunk_cost, make_chunks, select_files
+from reviewer.review.chunk import estimate_tokens, hunk_cost, make_chunks
+from reviewer.diff.files import select_files
 from reviewer.diff.parse import decode, parse_diff
 from reviewer.review.passes.draft import RawFinding, place_findings
 from reviewer.errors import InputError

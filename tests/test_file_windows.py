@@ -11,7 +11,8 @@ from fakes.backends import EchoBackend
 from fakes.backends import ScriptedBackend
 
 from reviewer.review.cache import ResultCache
-from reviewer.review.chunk import file_windows, make_chunks, select_files
+from reviewer.review.chunk import file_windows, make_chunks
+from reviewer.diff.files import select_files
 from reviewer.diff.parse import parse_diff
 from reviewer.review.passes.draft import RawFinding, place_findings
 from reviewer.errors import ConfigError

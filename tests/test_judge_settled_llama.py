@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions
-from reviewer.review.chunk import language_of
+from reviewer.diff.files import language_of
 from reviewer.diff.parse import parse_diff
 from reviewer.review.passes.judge import judge_hunk
 from reviewer.prompt import Templates

@@ -353,7 +353,7 @@ def test_a_finding_on_a_removed_line_without_a_verdict_is_not_posted():
 
 
 def test_a_test_hunk_is_not_judged_old_against_new():
-    from reviewer.review.chunk import is_test_path
+    from reviewer.diff.files import is_test_path
 
     assert all(map(is_test_path, ("tests/test_app.py", "pkg/test_util.py", "conftest.py", "src/a.spec.ts",
                                   "src/FooTest.java")))

@@ -8,7 +8,9 @@ import pytest
 from fakes.common import ROOT
 from fakes.gitdiffs import own_diff
 
-from reviewer.review.chunk import make_chunks, select_files
+from reviewer.review.chunk import make_chunks
+
+from reviewer.diff.files import select_files
 from reviewer.diff.parse import parse_diff
 from reviewer.errors import ConfigError
 from reviewer.prompt import Templates, default_template_dir

@@ -209,7 +209,8 @@ def test_general_rules_in_the_system_prompt_path_rules_in_the_chunk_prompt(repo)
 
 
 def _chunk_of(diff: str, path: str):
-    from reviewer.review.chunk import make_chunks, select_files
+    from reviewer.review.chunk import make_chunks
+    from reviewer.diff.files import select_files
     from reviewer.diff.parse import parse_diff
 
     files, _ = select_files(parse_diff(diff))

@@ -11,7 +11,7 @@ from fakes.common import SHARED
 
 from reviewer.backends.llama import LlamaBackend, LlamaOptions
 from reviewer.backends.thinking import close_thinking, strip_thinking, template_thinks
-from reviewer.review.chunk import language_of
+from reviewer.diff.files import language_of
 from reviewer.diff.parse import parse_diff
 from reviewer.review.passes.draft import output_schema, parse_answer
 from reviewer.review.passes.judge import judge_hunk

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..review.chunk import language_of
+from ..diff.files import language_of
 from ..config import load_settings
 from ..errors import InputError
 from ..style import DEFAULT_SOURCE, STYLE_SHARE, StyleGuide, load_style, render

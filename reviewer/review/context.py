@@ -25,7 +25,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from .chunk import estimate_tokens, is_test_path, language_of
+from .chunk import estimate_tokens
+
+from ..diff.files import is_test_path, language_of
 from ..types import FileDiff, Hunk, PullRequest
 
 INTENT_TOKENS = 160  # the title, description and changelog lines together

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from .chunk import language_of
+from ..diff.files import language_of
 from ..types import Comment, FileDiff, Hunk, Note
 from .context import identifiers, is_changelog
 from .removals import removal_at, run_of

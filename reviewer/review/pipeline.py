@@ -14,7 +14,8 @@ from typing import Protocol, runtime_checkable
 from ..backends.base import Backend, Chooser, SaysWhyNoVerdict
 from .budget import Gate, Plan, Timing
 from .cache import ResultCache, file_key, model_tag
-from .chunk import DEFAULT_IGNORE, estimate_tokens, file_windows, in_scope, make_chunks, review_order, select_files
+from .chunk import estimate_tokens, file_windows, make_chunks
+from ..diff.files import DEFAULT_IGNORE, in_scope, review_order, select_files
 from ..config import DEFAULTS
 from ..diff.parse import parse_diff
 from .passes import Pass

@@ -19,7 +19,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .chunk import PROSE_LANGUAGES, language_of
+from ..diff.files import language_of, PROSE_LANGUAGES
 from ..types import Comment, DiffLine, FileDiff, Hunk, Note
 from .context import identifiers
 

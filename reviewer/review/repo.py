@@ -22,7 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
-from .chunk import estimate_tokens, language_of
+from .chunk import estimate_tokens
+
+from ..diff.files import language_of
 from ..types import FileDiff, Hunk
 from .base_tree import BaseTree
 from .context import HunkContext, defined_names, identifiers, interesting

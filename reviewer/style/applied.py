@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from ..review.chunk import estimate_tokens, language_of
+from ..review.chunk import estimate_tokens
+
+from ..diff.files import language_of
 from ..types import FileDiff, PRCheck, PullRequest
 from .guide import STYLE_SHARE, StyleGuide
 from .line_checks import Rule, find_rules

@@ -14,7 +14,9 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ..review.chunk import estimate_tokens, language_of
+from ..review.chunk import estimate_tokens
+
+from ..diff.files import language_of
 from .applyto import applies
 from .sections import Section
 

@@ -26,7 +26,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
-from ..review.chunk import language_of
+from ..diff.files import language_of
 from ..types import Comment, DiffLine, FileDiff
 from .pr_checks import rule_lines
 from .sections import Section

@@ -16,7 +16,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 
-from ..review.chunk import is_test_path, language_of
+from ..diff.files import is_test_path, language_of
 from ..types import FileDiff, PRCheck, PullRequest
 from .guide import StyleGuide
 from .sections import Section, strip_comments

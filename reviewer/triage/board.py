@@ -15,7 +15,7 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, replace
 
-from ..review.chunk import REVIEW_TIERS, review_tier
+from ..diff.files import review_tier, REVIEW_TIERS
 from ..errors import InputError
 from ..formats.findings import DiffLines, cited_rule, fingerprint
 from ..review.pipeline import summarize

@@ -13,7 +13,7 @@ from reviewer.diff.anchor import DiffIndex
 from reviewer.diff.parse import parse_diff
 from reviewer.hosts.github.client import GitHubClient, Token
 from reviewer.prompt import Templates
-from reviewer.review.chunk import select_files
+from reviewer.diff.files import select_files
 from reviewer.review.pipeline import ReviewOptions, run_review
 from reviewer.types import DiffInput
 

@@ -15,7 +15,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 
-from ...review.chunk import REVIEW_TIERS
+from ...diff.files import REVIEW_TIERS
 from ...types import SEVERITIES
 
 MIN_DECISIONS = 10  # decided drafts below a threshold before it can be chosen

@@ -10,7 +10,7 @@ import posixpath
 import re
 from collections.abc import Sequence
 
-from ...review.chunk import DEFAULT_IGNORE, language_of, matches
+from ...diff.files import DEFAULT_IGNORE, language_of, matches
 
 # languages whose files are code a review reads (chunk.LANGUAGES); markup, data and build files
 # are not

@@ -14,7 +14,7 @@ from functools import cached_property
 
 from ...backends.base import Backend
 from ..cache import ResultCache, pass_key
-from ..chunk import language_of
+from ...diff.files import language_of
 from .draft import ChunkResult
 from ...errors import ModelCallError
 from ...prompt import Templates

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field, replace
 
 from ...backends.base import Backend
 from ..cache import ResultCache, pass_key
-from ..chunk import language_of
+from ...diff.files import language_of
 from ...errors import ModelCallError
 from ...prompt import Templates
 from ...sanitize import clean_model_text

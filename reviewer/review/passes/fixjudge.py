@@ -20,7 +20,7 @@ from functools import cached_property
 
 from ...backends.base import JudgingBackend
 from ..cache import ResultCache, pass_key
-from ..chunk import is_test_path, language_of
+from ...diff.files import is_test_path, language_of
 from ...errors import ModelCallError
 from ...prompt import Templates
 from ...types import Chunk, Comment, Completion, DiffLine, Hunk, traced

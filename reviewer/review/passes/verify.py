@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from ...backends.base import Chooser, Message
 from ..cache import ResultCache, pass_key
-from ..chunk import PROSE_LANGUAGES, is_test_path, language_of
+from ...diff.files import is_test_path, language_of, PROSE_LANGUAGES
 from ...config import VERIFY_THRESHOLD
 from .draft import ChunkResult
 from ...errors import ModelCallError
