@@ -70,3 +70,12 @@ def test_tests_share_helpers_through_fakes_not_conftest():
     tests = ROOT.parent / "tests"
     importing = [p.name for p in tests.rglob("*.py") if "conftest" in imported(p, "tests")]
     assert importing == []
+
+
+def test_the_floors_below_the_use_cases_do_not_import_them():
+    """hosts, the review, style, diff, formats and backends never import app/ or cli/."""
+    below = [p for d in ("hosts", "review", "style", "diff", "formats", "backends") for p in (ROOT / d).rglob("*.py")]
+    upward = [f"{p.relative_to(ROOT)}: {m}" for p in below
+              for m in imported(p, ".".join(("reviewer", *p.relative_to(ROOT).parts[:-1])))
+              if m.startswith(("reviewer.app", "reviewer.cli"))]
+    assert upward == []

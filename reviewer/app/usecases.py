@@ -35,7 +35,7 @@ def review_source(source: DiffSource, settings: Settings, *, verbose: bool = Fal
                   previous: Callable[[], Previous | None] | None = None,
                   checkout: Path | None = None) -> Reviewed:
     """Fetch a diff source and review it on the configured model. ``style_root``: where to
-    discover the repository's rules (``wiring.make_style_root``); a work tree checked out at
+    discover the repository's rules (``style.roots.make_style_root``); a work tree checked out at
     the pull request's head is never read. ``previous``: reads, once the diff is fetched, the state
     of the last review posted on the pull request (``previous_review``): the files unchanged
     since are not reviewed again. ``checkout``: a local git repository that may hold the pull

@@ -22,7 +22,7 @@ from ..hosts.github.workflow import annotations, append_summary, command, write_
 from ..formats import render
 from ..formats.report import write_report
 from ..diff.sources.local import checkout_is_head
-from ..app.wiring import make_style_root
+from ..style.roots import make_style_root
 from .common import EXIT_CODES_HELP, budget_line, echo_check, echo_post, exceeds, guarded, setup_logging, verify_off_warning
 from .options import model_options
 from .progress import make_progress

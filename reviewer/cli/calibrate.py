@@ -28,7 +28,8 @@ from ..formats.report import write_report
 from ..style import load_style
 from ..triage.feedback import FEEDBACK_FILE, FeedbackStore
 from .common import guarded, setup_logging
-from ..app.wiring import cache_root, make_backend, make_cache, make_style_root, make_templates, review_options
+from ..app.wiring import cache_root, make_backend, make_cache, make_templates, review_options
+from ..style.roots import make_style_root
 from .options import model_options
 
 TIMINGS = "timings.json"

@@ -13,7 +13,8 @@ from ..config import DEFAULTS
 from ..errors import EXIT_FINDINGS, InputError
 from ..formats import render
 from ..formats.report import write_report
-from ..app.wiring import make_local_source, make_style_root
+from ..app.wiring import make_local_source
+from ..style.roots import make_style_root
 from .common import EXIT_CODES_HELP, budget_line, echo_check, echo_post, exceeds, guarded, setup_logging, verify_off_warning
 from .options import choice, model_options, settings_from
 from .progress import make_progress

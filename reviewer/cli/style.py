@@ -13,7 +13,8 @@ from ..errors import InputError
 from ..style import DEFAULT_SOURCE, STYLE_SHARE, StyleGuide, load_style, render
 from .. import hosts
 from ..style.learn import draft_style
-from ..app.wiring import make_style_root, make_templates
+from ..app.wiring import make_templates
+from ..style.roots import make_style_root
 from .common import EXIT_CODES_HELP, guarded, setup_logging
 
 

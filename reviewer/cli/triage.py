@@ -22,7 +22,8 @@ from ..triage.board import Board
 from ..triage.feedback import FEEDBACK_FILE, FeedbackStore
 from ..triage.server import TriageServer
 from ..types import DiffInput
-from ..app.wiring import cache_root, make_local_source, make_style_root, make_templates
+from ..app.wiring import cache_root, make_local_source, make_templates
+from ..style.roots import make_style_root
 from .common import EXIT_CODES_HELP, guarded, post_lines, setup_logging, verify_off_warning
 from .options import model_options, settings_from
 from .progress import make_progress

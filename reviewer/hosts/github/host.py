@@ -12,7 +12,7 @@ from ...config import Settings
 from ...errors import GitHubError
 from ...style import StyleRoot
 from ...style.learn import Fetched
-from ...app.wiring import make_style_root
+from ...style.roots import make_style_root
 from .checks import GitHubCheckSink
 from .client import GitHubClient, Token, discover_token
 from ...types import Previous
