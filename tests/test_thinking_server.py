@@ -127,3 +127,19 @@ def test_a_model_that_cannot_stop_thinking_gives_no_verdict(monkeypatch):
         with pytest.raises(ModelCallError, match="thinks although asked not to"):
             backend.choose([{"role": "user", "content": "A or B?"}], ["A", "B"])
     assert [think_off(b) for b in server.requests] == [False, True, True]
+
+
+def test_a_thinking_draft_is_another_model_for_the_result_cache(tmp_path):
+    """``--think N`` changes the drafts: no answer cached without it is reused with it (over a
+    server, a managed llama-server, and in-process), and identity never starts or loads anything."""
+    from reviewer.backends.llama import LlamaBackend, LlamaOptions
+    from reviewer.backends.llama_server import LlamaServerBackend, LlamaServerOptions
+    from reviewer.backends.openai import OpenAIBackend, OpenAIOptions
+
+    model = tmp_path / "m.gguf"
+    model.write_bytes(b"GGUF")
+    pairs = [(OpenAIBackend(OpenAIOptions("http://127.0.0.1:1")), OpenAIBackend(OpenAIOptions("http://127.0.0.1:1", think=256))),
+             (LlamaServerBackend(model, LlamaServerOptions()), LlamaServerBackend(model, LlamaServerOptions(think=256))),
+             (LlamaBackend(model, LlamaOptions()), LlamaBackend(model, LlamaOptions(think=256)))]
+    for off, on in pairs:
+        assert off.identity() != on.identity() and on.identity().endswith(":think:256")

@@ -105,7 +105,7 @@ class LlamaServerBackend:
         ident = f"llama-server:{self._identity}"
         if self.options.chat_template is not None:
             ident += f":template:{hashlib.sha256(self.options.chat_template.encode()).hexdigest()[:16]}"
-        return ident
+        return ident + (f":think:{self.options.think}" if self.options.think > 0 else "")
 
     def prepare(self, context_tokens: int) -> None:
         if self._server is None:

@@ -81,7 +81,8 @@ class OpenAIBackend:
             self.session.headers["Authorization"] = f"Bearer {options.api_key}"
 
     def identity(self) -> str:
-        return f"openai:{self.options.base_url.rstrip('/')}:{self.options.model or 'default'}"
+        think = f":think:{self.options.think}" if self.options.think > 0 else ""  # thinking drafts: other answers
+        return f"openai:{self.options.base_url.rstrip('/')}:{self.options.model or 'default'}{think}"
 
     def prepare(self, context_tokens: int) -> None:
         self.probe()  # the server owns its context size; what it can do is asked once, here
