@@ -4,6 +4,7 @@ run as a user runs it (`reviewer review --diff PR --format json --no-cache`), on
 other, in one run:
 
     python bench/server_same_review.py ../shared/fixtures/real-prs --cases 5 [--draft-model qwen2.5-coder-0.5b]
+    python bench/server_same_review.py ../shared/fixtures/real-prs --names flask-4718 uvicorn-2598
 
 Prints per PR the comments posted (path, line, severity) by each backend, whether they agree,
 the prompt tokens sent and evaluated, and the seconds; then the totals and the ratios.
@@ -41,11 +42,14 @@ def main() -> int:
     parser.add_argument("--cases", type=int, default=5)
     parser.add_argument("--model", default="qwen2.5-coder-1.5b")
     parser.add_argument("--draft-model")
+    parser.add_argument("--names", nargs="*", help="these cases of the folder instead of the first --cases")
     args = parser.parse_args()
     variants = {"in-process": ["--backend", "llama"], "llama-server": ["--backend", "llama-server"]}
     if args.draft_model:
         variants["llama-server + draft"] = ["--backend", "llama-server", "--draft-model", args.draft_model]
     cases = sorted(p for p in args.folder.iterdir() if (p / "pr.diff").exists())[: args.cases]
+    if args.names:
+        cases = [args.folder / name for name in args.names]
     totals = {name: {"sent": 0, "evaluated": 0, "seconds": 0.0} for name in variants}
     agree = 0
     for case in cases:

@@ -79,3 +79,25 @@ def test_the_floors_below_the_use_cases_do_not_import_them():
               for m in imported(p, ".".join(("reviewer", *p.relative_to(ROOT).parts[:-1])))
               if m.startswith(("reviewer.app", "reviewer.cli"))]
     assert upward == []
+
+
+def names_in_code(path: Path, name: str) -> bool:
+    """Whether the module's code (not its docstrings or comments) names ``name``: a variable, an
+    attribute, a keyword argument, a field, or a string equal to it."""
+    for node in ast.walk(ast.parse(path.read_text())):
+        if (isinstance(node, ast.Name) and node.id == name) or (isinstance(node, ast.Attribute) and node.attr == name) \
+                or (isinstance(node, ast.keyword) and node.arg == name) \
+                or (isinstance(node, ast.Constant) and node.value == name):
+            return True
+    return False
+
+
+def test_a_setting_takes_a_short_way_from_its_flag_to_the_review():
+    """min_severity, followed from its flag to the summary: the flag (cli/options), the setting
+    (config), the review that applies it (review/pipeline); options are built from the settings
+    by name (app/wiring names none of them). Elsewhere only the Action's input and the triage page
+    (its own route to the summary) name it."""
+    naming = {p.relative_to(ROOT).as_posix() for p in ROOT.rglob("*.py") if names_in_code(p, "min_severity")}
+    assert naming == {"cli/options.py", "config.py", "review/pipeline.py", "hosts/github/action.py",
+                      "cli/triage.py", "triage/board.py"}
+    assert not names_in_code(ROOT / "app" / "wiring.py", "verify_threshold")
