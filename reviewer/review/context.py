@@ -143,7 +143,28 @@ def _clip(text: str, tokens: int) -> str:
     return text[: tokens * 3].rsplit(" ", 1)[0] + " ..."
 
 
-class PullRequestContext:
+class ContextOfHunks:
+    """What a context source answers, once per (file, hunks): a chunk's or a hunk's context."""
+
+    _memo: dict[tuple[str, tuple[int, ...]], HunkContext]
+
+    def for_chunk(self, path: str, hunks: Sequence[Hunk]) -> HunkContext:
+        return self._memoized(path, tuple(hunks))
+
+    def for_hunk(self, path: str, hunk: Hunk) -> HunkContext:
+        return self._memoized(path, (hunk,))
+
+    def _memoized(self, path: str, hunks: tuple[Hunk, ...]) -> HunkContext:
+        key = (path, tuple(id(h) for h in hunks))
+        if key not in self._memo:
+            self._memo[key] = self._context(path, hunks)
+        return self._memo[key]
+
+    def _context(self, path: str, hunks: tuple[Hunk, ...]) -> HunkContext:
+        raise NotImplementedError
+
+
+class PullRequestContext(ContextOfHunks):
     """Built once per review from the whole diff (every file, the unreviewed ones too)."""
 
     def __init__(self, files: Sequence[FileDiff], pr: PullRequest | None, *, intent: bool = True,
@@ -175,18 +196,9 @@ class PullRequestContext:
         return [(f.path, h, touched_names(f.path, h), defined_names(f.path, h))
                 for f in self.files if not is_changelog(f.path) for h in f.hunks]
 
-    def for_chunk(self, path: str, hunks: Sequence[Hunk]) -> HunkContext:
+    def _context(self, path: str, hunks: tuple[Hunk, ...]) -> HunkContext:
         """A chunk's context: the PR's other hunks that share names with any of its hunks."""
-        return self._memoized(path, tuple(hunks))
-
-    def for_hunk(self, path: str, hunk: Hunk) -> HunkContext:
-        return self._memoized(path, (hunk,))
-
-    def _memoized(self, path: str, hunks: tuple[Hunk, ...]) -> HunkContext:
-        key = (path, tuple(id(h) for h in hunks))
-        if key not in self._memo:
-            self._memo[key] = self._build(path, hunks)
-        return self._memo[key]
+        return self._build(path, hunks)
 
     def _ranked(self, path: str, hunks: tuple[Hunk, ...]) -> list[tuple[int, str, int, Hunk, list[str]]]:
         """The PR's other hunks (not ``hunks``) that share names with ``hunks``, best first."""

@@ -27,7 +27,7 @@ from .chunk import estimate_tokens
 from ..diff.files import language_of
 from ..types import FileDiff, Hunk
 from .base_tree import BaseTree
-from .context import HunkContext, defined_names, identifiers, interesting
+from .context import ContextOfHunks, HunkContext, defined_names, identifiers, interesting
 
 REPO_TOKENS = 240
 MAX_DEFINITIONS = 4
@@ -63,7 +63,7 @@ def _signature(lines: list[str], node: ast.AST) -> str:
     return " ".join(x.strip() for x in lines[first:last + 1])
 
 
-class RepositoryContext:
+class RepositoryContext(ContextOfHunks):
     """Built once per review: the base tree's Python definitions, read when first asked."""
 
     def __init__(self, tree: BaseTree, files: Sequence[FileDiff]) -> None:
@@ -90,17 +90,8 @@ class RepositoryContext:
                         _signature(lines, node), doc[:80]))
         return definitions, sources
 
-    def for_chunk(self, path: str, hunks: Sequence[Hunk]) -> HunkContext:
-        return self._memoized(path, tuple(hunks))
-
-    def for_hunk(self, path: str, hunk: Hunk) -> HunkContext:
-        return self._memoized(path, (hunk,))
-
-    def _memoized(self, path: str, hunks: tuple[Hunk, ...]) -> HunkContext:
-        key = (path, tuple(id(h) for h in hunks))
-        if key not in self._memo:
-            self._memo[key] = HunkContext(base=tuple(self._build(path, hunks)))
-        return self._memo[key]
+    def _context(self, path: str, hunks: tuple[Hunk, ...]) -> HunkContext:
+        return HunkContext(base=tuple(self._build(path, hunks)))
 
     def used_names(self, path: str, hunks: tuple[Hunk, ...]) -> list[str]:
         """The names the hunks' changed lines use and do not define, in order of appearance."""
