@@ -177,3 +177,21 @@ def test_the_server_and_in_process_render_the_same_prompt_tokens(smol: Path, tem
     finally:
         server.close()
         local.close()
+
+
+def test_a_managed_server_decodes_under_the_in_process_grammar(smol: Path):
+    """The draft's grammar is the one the in-process backend decodes under (llama-cpp-python's
+    converter), sent as llama-server's GBNF ``grammar``: the real server takes it and answers
+    JSON that the schema parses."""
+    from reviewer.backends.openai import schema_gbnf
+    from reviewer.review.passes.draft import output_schema, parse_answer
+
+    backend = LlamaServerBackend(smol, LlamaServerOptions(context=2048, jobs=1, llama_server=str(SERVER)))
+    try:
+        completion = backend.complete([{"role": "system", "content": "You review code. Answer in JSON."},
+                                       {"role": "user", "content": "  1 +def add(a, b):\n  2 +    return a - b\n"}],
+                                      output_schema(2), 120)
+        parse_answer(completion.text, 2)
+        assert "root ::=" in schema_gbnf(output_schema(2))
+    finally:
+        backend.close()

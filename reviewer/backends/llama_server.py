@@ -179,5 +179,5 @@ class LlamaServerBackend:
         self.load_seconds = time.perf_counter() - start
         return OpenAIBackend(OpenAIOptions(base_url=server.url, temperature=self.options.temperature,
                                            seed=self.options.seed, slots=max(1, self.options.jobs),
-                                           think=self.options.think, retries=0))
+                                           think=self.options.think, retries=0, gbnf=True))
 

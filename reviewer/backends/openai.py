@@ -20,6 +20,7 @@ The answers' ``timings`` (llama-server's counters) are summed (``timings()``).
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import dataclass
@@ -50,6 +51,17 @@ class OpenAIOptions:
     retries: int = 2
     slots: int = 0  # llama-server slots this backend owns and names per request (0: the server chooses)
     think: int = DEFAULTS.think  # tokens a thinking model's draft may think (0: thinking off)
+    # llama-server: the answer's grammar as GBNF (llama-cpp-python's converter: the grammar the
+    # in-process backend decodes under) in its ``grammar`` field, not a response_format schema
+    # that its own converter turns into another grammar
+    gbnf: bool = False
+
+
+def schema_gbnf(schema: dict[str, Any]) -> str:
+    """The GBNF grammar llama-cpp-python makes of a JSON schema (the in-process backend's)."""
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    return json_schema_to_gbnf(json.dumps(schema, sort_keys=True))
 
 
 def chat_url(base_url: str) -> str:
@@ -77,6 +89,7 @@ class OpenAIBackend:
         self._off = 0  # 0: the model does not think; else how thinking is turned off (OFF_*)
         self._slots = SlotChooser(options.slots) if options.slots > 0 else None
         self._timings = Timings()
+        self._grammars: dict[str, str] = {}
         if options.api_key:
             self.session.headers["Authorization"] = f"Bearer {options.api_key}"
 
@@ -134,8 +147,11 @@ class OpenAIBackend:
         for _ in range(OFF_PREFILL):  # again only when the model thought although asked not to
             off = self._off
             thinks = self.options.think > 0 and off > 0  # a thinking draft, within its budget
+            # (a thinking draft keeps response_format: the server applies it after the thinking)
+            answer = {"grammar": self._gbnf(schema)} if self.options.gbnf and not thinks else \
+                {"response_format": self._response_format(schema)}
             body = self._body(messages, temperature=self.options.temperature, max_tokens=max_tokens,
-                              response_format=self._response_format(schema), think=thinks)
+                              think=thinks, **answer)
             data = self._post(body)
             try:
                 message = data["choices"][0]["message"]
@@ -229,6 +245,12 @@ class OpenAIBackend:
         total = sum(weights.values())
         prompt_tokens = int(usage.get("prompt_tokens") or 0)
         return Choice({o: w / total for o, w in weights.items()}, prompt_tokens, prompt_tokens)
+
+    def _gbnf(self, schema: dict[str, Any]) -> str:
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            self._grammars[key] = schema_gbnf(schema)
+        return self._grammars[key]
 
     def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
         if self._format == "json_object":

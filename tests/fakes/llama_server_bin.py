@@ -44,7 +44,7 @@ def main(argv: list[str]) -> int:
         answer = fake.answer
 
         def drafted(body):
-            if "response_format" not in body:
+            if "response_format" not in body and "grammar" not in body:
                 return answer(body)
             if mode == "refuse":
                 raise RuntimeError("refused")

@@ -1,6 +1,7 @@
 """A fake OpenAI-compatible chat completions server on 127.0.0.1, over real HTTP.
 
-It answers like a model server with a scripted model: a draft request (``response_format``)
+It answers like a model server with a scripted model: a draft request (``response_format``, or
+llama-server's GBNF ``grammar``, which must parse as one: ``root ::=`` and a rule per line)
 gets one finding on the first added line of the chunk (helpers.EchoBackend's wording); a
 verdict request (``logprobs``) gets top logprobs for ``A`` and ``B`` that follow from the prompt
 (the same prompt, the same verdict). ``thinking`` makes its model think the way real servers
@@ -24,6 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -98,6 +100,10 @@ class FakeOpenAI:
     def answer(self, body: dict[str, Any]) -> dict[str, Any]:
         thinks = self.thinks(body)
         messages = [m for m in body["messages"] if m["role"] != "assistant" or "</think>" not in m["content"]]
+        if "grammar" in body and "response_format" in body:  # llama-server refuses both at once
+            raise ValueError("Cannot use both json_schema and grammar")
+        if "grammar" in body and not re.search(r"^root\s*::=", body["grammar"], re.M):
+            raise ValueError("invalid grammar: no root rule")
         if body.get("logprobs"):
             choice = self._verdict(messages, thinks)
         else:
@@ -135,4 +141,4 @@ class FakeOpenAI:
         return [b for b in self.requests if b.get("logprobs") and b["messages"][0]["content"] != PROBE]
 
     def draft_requests(self) -> list[dict[str, Any]]:
-        return [b for b in self.requests if "response_format" in b]
+        return [b for b in self.requests if "response_format" in b or "grammar" in b]
