@@ -143,3 +143,26 @@ def test_a_thinking_draft_is_another_model_for_the_result_cache(tmp_path):
              (LlamaBackend(model, LlamaOptions()), LlamaBackend(model, LlamaOptions(think=256)))]
     for off, on in pairs:
         assert off.identity() != on.identity() and on.identity().endswith(":think:256")
+
+
+def test_a_backend_that_owns_the_slots_names_one_per_prompt_family_and_erases_the_probes():
+    """Against llama-server's API shape: every request asks for its slot's cache and names a slot,
+    a prompt family goes back to the slot it used, and the probe's slot is erased after it (the
+    review's first prompt then starts from an empty slot, as it does in-process)."""
+    from reviewer.review.passes.draft import output_schema
+
+    with FakeOpenAI() as server:
+        backend = OpenAIBackend(OpenAIOptions(server.url, slots=2, gbnf=True))
+        draft = [{"role": "system", "content": "drafts"}, {"role": "user", "content": "  1 +x = 1\n"}]
+        judge = [{"role": "system", "content": "verdicts"}, {"role": "user", "content": "A or B?"}]
+        backend.prepare(1024)
+        for _ in range(2):
+            backend.complete(draft, output_schema(1), 64)
+            backend.choose(judge, ["A", "B"])
+        probe, *asked = server.requests
+        assert server.erased == [probe["id_slot"]]
+        assert all(r["cache_prompt"] for r in server.requests)
+        slots = {r["messages"][0]["content"]: {x["id_slot"] for x in asked if x["messages"][0] == r["messages"][0]}
+                 for r in asked}
+        assert slots["drafts"] != slots["verdicts"] and all(len(s) == 1 for s in slots.values())
+        assert all("grammar" in r and "response_format" not in r for r in server.draft_requests())

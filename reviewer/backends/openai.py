@@ -115,7 +115,7 @@ class OpenAIBackend:
             body = self._body([{"role": "user", "content": PROBE}], max_tokens=1, temperature=0,
                               logprobs=True, top_logprobs=10)
             try:
-                data = self._post(body, retries=0)
+                data = self._post(body, retries=0, erase=True)
             except ModelCallError as exc:
                 self._no_logprobs = f"{self.options.base_url} refused a request for logprobs ({exc})"
                 return
@@ -257,7 +257,10 @@ class OpenAIBackend:
             return {"type": "json_object", "schema": schema}
         return {"type": "json_schema", "json_schema": {"name": "review", "schema": schema, "strict": True}}
 
-    def _post(self, body: dict[str, Any], retries: int | None = None) -> dict[str, Any]:
+    def _post(self, body: dict[str, Any], retries: int | None = None, erase: bool = False) -> dict[str, Any]:
+        """``erase``: the slot forgets this request afterwards (the probe: the review's first
+        prompt then starts from an empty slot, as it does in-process; a prefix evaluated apart
+        changes a small model's greedy answer)."""
         if self._slots is None:
             return self._count(self._send(body, retries))
         family = str(body["messages"][0].get("content", "")) if body.get("messages") else ""
@@ -265,7 +268,16 @@ class OpenAIBackend:
         try:
             return self._count(self._send({**body, "id_slot": slot}, retries))
         finally:
+            if erase:
+                self._erase(slot)
             self._slots.release(slot)
+
+    def _erase(self, slot: int) -> None:
+        root = self.url.removesuffix("/chat/completions").removesuffix("/v1")
+        try:
+            self.session.post(f"{root}/slots/{slot}", params={"action": "erase"}, timeout=30)
+        except requests.RequestException:
+            pass  # a server without the slots API keeps the probe's few tokens: nothing breaks
 
     def _count(self, data: dict[str, Any]) -> dict[str, Any]:
         """Add an answer's llama-server ``timings`` to the backend's counters."""

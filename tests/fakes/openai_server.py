@@ -41,12 +41,18 @@ class FakeOpenAI:
     def __init__(self, thinking: str | None = None, logprobs: bool = True, port: int = 0):
         self.thinking, self.logprobs = thinking, logprobs
         self.requests: list[dict[str, Any]] = []
+        self.erased: list[int] = []  # slots told to forget their prompt (POST /slots/N?action=erase)
         self._lock = threading.Lock()
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 (http.server's name)
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)) or b"{}")
+                slot = re.fullmatch(r"/slots/(\d+)\?action=erase", self.path)
+                if slot:  # llama-server's slot API: the slot forgets its prompt
+                    with fake._lock:
+                        fake.erased.append(int(slot.group(1)))
+                    return self._send(200, {"id_slot": int(slot.group(1)), "n_erased": 0})
                 with fake._lock:
                     fake.requests.append(body)
                 if self.path.rstrip("/") != "/v1/chat/completions":
