@@ -11,8 +11,9 @@ success, an error, Ctrl-C) and in any case when this process exits (server_proce
 Prompt reuse: every request asks for the slot's cache (``cache_prompt``), requests of one prompt
 family (one system prompt: the drafts, a judge's verdicts) go to one slot (``id_slot``), the
 server keeps switched-out prompts in host memory (``--cache-ram``) and reuses shifted chunks
-(``--cache-reuse``). Warm starts: each slot's state is saved under ``kv_dir`` when the review ends
-(``--slot-save-path``) and loaded into the slot before its family's first request of the next run.
+(``--cache-reuse``). The slot API is on (``--slot-save-path``, a directory of the run) so that the
+probe's slot can be erased. Warm starts across runs (slot states saved under ``kv_dir``) are not
+built for the server: a managed server starts cold.
 """
 
 from __future__ import annotations
@@ -171,7 +172,9 @@ class LlamaServerBackend:
         if self.options.chat_template is not None:
             template = work / "chat_template.jinja"
             template.write_text(self.options.chat_template)
-        command = server_command(binary, self.model_path, self.options, self._context, template)
+        slots = work / "slots"
+        slots.mkdir()
+        command = server_command(binary, self.model_path, self.options, self._context, template, slots)
         server = ManagedServer(command, startup_timeout=self.options.startup_timeout, log_dir=work)
         start = time.perf_counter()
         self._server = server
