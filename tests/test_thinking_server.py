@@ -166,3 +166,20 @@ def test_a_backend_that_owns_the_slots_names_one_per_prompt_family_and_erases_th
                  for r in asked}
         assert slots["drafts"] != slots["verdicts"] and all(len(s) == 1 for s in slots.values())
         assert all("grammar" in r and "response_format" not in r for r in server.draft_requests())
+
+
+def test_a_verdict_counts_what_the_server_really_evaluated():
+    """A verdict's evaluated prompt tokens are llama-server's ``timings.prompt_n`` (the prefix it
+    kept is not evaluated again), as a draft's are, not the whole prompt."""
+    with FakeOpenAI() as server:
+        answer = server.answer
+
+        def timed(body):
+            data = answer(body)
+            return {**data, "timings": {"prompt_n": 7, "cache_n": 93, "prompt_ms": 10.0}}
+
+        server.answer = timed  # type: ignore[method-assign]
+        backend = OpenAIBackend(OpenAIOptions(server.url))
+        choice = backend.choose([{"role": "system", "content": "judge"}, {"role": "user", "content": "A or B?"}],
+                                ["A", "B"])
+        assert (choice.prompt_tokens, choice.prompt_tokens_evaluated) == (100, 7)

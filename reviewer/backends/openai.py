@@ -57,6 +57,16 @@ class OpenAIOptions:
     gbnf: bool = False
 
 
+def _evaluated(data: dict[str, Any], prompt_tokens: int) -> int:
+    """The prompt tokens the server really evaluated: llama-server's ``timings.prompt_n``, else
+    the prompt less what ``usage`` says was cached, else all of it."""
+    timings = data.get("timings") or {}
+    if "prompt_n" in timings:
+        return max(0, int(timings["prompt_n"]))
+    details = (data.get("usage") or {}).get("prompt_tokens_details") or {}
+    return max(0, prompt_tokens - int(details.get("cached_tokens") or 0))
+
+
 def schema_gbnf(schema: dict[str, Any]) -> str:
     """The GBNF grammar llama-cpp-python makes of a JSON schema (the in-process backend's)."""
     from llama_cpp.llama_grammar import json_schema_to_gbnf
@@ -160,10 +170,8 @@ class OpenAIBackend:
                 raise ModelError(f"{self.url}: answer without choices[0].message") from None
             usage = data.get("usage") or {}
             prompt = int(usage.get("prompt_tokens") or 0)
-            cached = int((usage.get("prompt_tokens_details") or {}).get("cached_tokens") or 0)
-            timings = data.get("timings") or {}  # llama-server reports what it really evaluated
             prompt_tokens += prompt
-            evaluated += max(0, int(timings["prompt_n"]) if "prompt_n" in timings else prompt - cached)
+            evaluated += _evaluated(data, prompt)
             completion_tokens += int(usage.get("completion_tokens") or 0)
             if thinks:
                 break  # it was meant to think: what it thought is dropped below
@@ -244,7 +252,7 @@ class OpenAIBackend:
         weights = {o: math.exp(v - top) if v != float("-inf") else 0.0 for o, v in scores.items()}
         total = sum(weights.values())
         prompt_tokens = int(usage.get("prompt_tokens") or 0)
-        return Choice({o: w / total for o, w in weights.items()}, prompt_tokens, prompt_tokens)
+        return Choice({o: w / total for o, w in weights.items()}, prompt_tokens, _evaluated(data, prompt_tokens))
 
     def _gbnf(self, schema: dict[str, Any]) -> str:
         key = json.dumps(schema, sort_keys=True)
