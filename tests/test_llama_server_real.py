@@ -116,7 +116,8 @@ def test_the_cli_reviews_through_a_managed_server_and_leaves_none_running(smol: 
 def test_ctrl_c_stops_the_server(smol: Path, tmp_path):
     """SIGINT to the review while the server runs: the command ends and so does its server."""
     diff = tmp_path / "change.diff"
-    diff.write_text(DIFF * 1)
+    # forty files: a review that lasts well past the server's start, so the signal lands in it
+    diff.write_text("".join(DIFF.replace("stats.py", f"stats{i}.py") for i in range(40)))
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REVIEWER_LLAMA_SERVER": str(SERVER)}
     proc = subprocess.Popen([sys.executable, "-m", "reviewer", "review", "--diff", str(diff), "--backend",
                              "llama-server", "-m", str(smol), "--no-cache"],
