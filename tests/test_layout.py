@@ -101,3 +101,55 @@ def test_a_setting_takes_a_short_way_from_its_flag_to_the_review():
     assert naming == {"cli/options.py", "config.py", "review/pipeline.py", "hosts/github/action.py",
                       "cli/triage.py", "triage/board.py"}
     assert not names_in_code(ROOT / "app" / "wiring.py", "verify_threshold")
+
+
+def module_graph() -> dict[str, set[str]]:
+    """Each reviewer module -> the reviewer modules it imports when it is imported (module level;
+    a function's lazy import and TYPE_CHECKING blocks do not count: they cannot make a circle)."""
+    def name(p: Path) -> str:
+        parts = list(p.relative_to(ROOT.parent).with_suffix("").parts)
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {name(p): p for p in ROOT.rglob("*.py")}
+    graph = {}
+    for module, path in modules.items():
+        package = module if path.name == "__init__.py" else module.rsplit(".", 1)[0]
+        deps = set()
+        for node in ast.parse(path.read_text()).body:
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            for target in imported_by(node, package):
+                if target in modules:
+                    deps.add(target)
+                elif target.rsplit(".", 1)[0] in modules:
+                    deps.add(target.rsplit(".", 1)[0])
+        graph[module] = deps - {module}
+    return graph
+
+
+def imported_by(node: ast.stmt, package: str) -> set[str]:
+    if isinstance(node, ast.ImportFrom):
+        base = package.split(".")[: len(package.split(".")) - node.level + 1] if node.level else []
+        module = ".".join(base + ([node.module] if node.module else []))
+        return {f"{module}.{a.name}" for a in node.names}
+    if isinstance(node, ast.Import):
+        return {a.name for a in node.names}
+    return set()
+
+
+def test_no_import_circle_anywhere():
+    graph = module_graph()
+    seen: dict[str, int] = {}  # 1: on the current path, 2: done
+
+    def visit(module: str, path: tuple[str, ...]) -> None:
+        seen[module] = 1
+        for dep in sorted(graph[module]):
+            assert seen.get(dep) != 1, " -> ".join((*path, module, dep))
+            if dep not in seen:
+                visit(dep, (*path, module))
+        seen[module] = 2
+
+    for module in sorted(graph):
+        if module not in seen:
+            visit(module, ())
+    assert len(graph) > 100
