@@ -121,7 +121,10 @@ def test_ctrl_c_stops_the_server(smol: Path, tmp_path):
     env = {**os.environ, "PYTHONPATH": str(ROOT), "REVIEWER_LLAMA_SERVER": str(SERVER)}
     proc = subprocess.Popen([sys.executable, "-m", "reviewer", "review", "--diff", str(diff), "--backend",
                              "llama-server", "-m", str(smol), "--no-cache"],
-                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            # as from a terminal: a test run in the background (make test &) has
+                            # SIGINT ignored, and an ignored signal stays ignored across exec
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 60
     while not server_pids(smol) and time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.1)
