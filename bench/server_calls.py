@@ -15,23 +15,18 @@ from pathlib import Path
 
 from reviewer.app import wiring
 from reviewer.config import load_settings
+from reviewer.measure.calibrate.run import CountingJudge
 from reviewer.prompt import Templates
 from reviewer.review.pipeline import run_review
 from reviewer.types import DiffInput
 
 
-class Recorded:
+class Recorded(CountingJudge):
     """The backend, each call recorded: (kind, messages hash, sent, evaluated, answer)."""
 
     def __init__(self, inner):
-        self.inner, self.rows = inner, []
-        self.name, self.concurrent = inner.name, inner.concurrent
-
-    def identity(self) -> str:
-        return self.inner.identity()
-
-    def prepare(self, context_tokens: int) -> None:
-        self.inner.prepare(context_tokens)
+        super().__init__(inner)
+        self.rows: list[tuple] = []
 
     def complete(self, messages, schema, max_tokens):
         c = self.inner.complete(messages, schema, max_tokens)
@@ -45,7 +40,7 @@ class Recorded:
         return c
 
     def close(self) -> None:
-        self.inner.close()
+        self.inner.close()  # the counter's close leaves the model to its owner; here this is the owner
 
 
 def _hash(messages) -> str:

@@ -187,7 +187,7 @@ def test_a_managed_server_decodes_under_the_in_process_grammar(smol: Path):
     """The draft's grammar is the one the in-process backend decodes under (llama-cpp-python's
     converter), sent as llama-server's GBNF ``grammar``: the real server takes it and answers
     JSON that the schema parses."""
-    from reviewer.backends.openai import schema_gbnf
+    from reviewer.backends.grammar import schema_gbnf
     from reviewer.review.passes.draft import output_schema, parse_answer
 
     backend = LlamaServerBackend(smol, LlamaServerOptions(context=2048, jobs=1, llama_server=str(SERVER)))

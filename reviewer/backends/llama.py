@@ -27,6 +27,7 @@ from ..errors import ModelCallError, ModelError
 from ..types import Completion
 from .llama_prefix import PrefixReuse
 from .base import Choice, Message, Timings
+from .grammar import schema_gbnf
 from .thinking import CLOSE, OPEN, THINK_OFF, close_thinking, mentions_thinking, strip_thinking, template_thinks
 
 # llama.cpp's OpenMP threads spin while they wait by default; on a machine where anything
@@ -305,7 +306,7 @@ class LlamaBackend(PrefixReuse):
 
         key = json.dumps(schema, sort_keys=True)
         if key not in self._grammars:
-            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=self.options.verbose)
+            self._grammars[key] = LlamaGrammar.from_string(schema_gbnf(schema), verbose=self.options.verbose)
         return self._grammars[key]
 
     def _perf(self) -> tuple[int, int, float, float] | None:

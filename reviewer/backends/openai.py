@@ -20,7 +20,6 @@ The answers' ``timings`` (llama-server's counters) are summed (``timings()``).
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from ..config import DEFAULTS
 from ..errors import ModelCallError, ModelError
 from ..types import Completion
 from .base import Choice, Message, Timings
+from .grammar import schema_gbnf
 from .thinking import EMPTY_BLOCK, OPEN, THINK_OFF, shows_thinking, strip_thinking
 
 # the probe's question: any one-token answer will do, what counts is what comes with it
@@ -67,13 +67,6 @@ def _evaluated(data: dict[str, Any], prompt_tokens: int) -> int:
     return max(0, prompt_tokens - int(details.get("cached_tokens") or 0))
 
 
-def schema_gbnf(schema: dict[str, Any]) -> str:
-    """The GBNF grammar llama-cpp-python makes of a JSON schema (the in-process backend's)."""
-    from llama_cpp.llama_grammar import json_schema_to_gbnf
-
-    return json_schema_to_gbnf(json.dumps(schema, sort_keys=True))
-
-
 def chat_url(base_url: str) -> str:
     base = base_url.rstrip("/")
     if base.endswith("/chat/completions"):
@@ -99,7 +92,6 @@ class OpenAIBackend:
         self._off = 0  # 0: the model does not think; else how thinking is turned off (OFF_*)
         self._slots = SlotChooser(options.slots) if options.slots > 0 else None
         self._timings = Timings()
-        self._grammars: dict[str, str] = {}
         if options.api_key:
             self.session.headers["Authorization"] = f"Bearer {options.api_key}"
 
@@ -158,7 +150,7 @@ class OpenAIBackend:
             off = self._off
             thinks = self.options.think > 0 and off > 0  # a thinking draft, within its budget
             # (a thinking draft keeps response_format: the server applies it after the thinking)
-            answer = {"grammar": self._gbnf(schema)} if self.options.gbnf and not thinks else \
+            answer = {"grammar": schema_gbnf(schema)} if self.options.gbnf and not thinks else \
                 {"response_format": self._response_format(schema)}
             body = self._body(messages, temperature=self.options.temperature, max_tokens=max_tokens,
                               think=thinks, **answer)
@@ -253,12 +245,6 @@ class OpenAIBackend:
         total = sum(weights.values())
         prompt_tokens = int(usage.get("prompt_tokens") or 0)
         return Choice({o: w / total for o, w in weights.items()}, prompt_tokens, _evaluated(data, prompt_tokens))
-
-    def _gbnf(self, schema: dict[str, Any]) -> str:
-        key = json.dumps(schema, sort_keys=True)
-        if key not in self._grammars:
-            self._grammars[key] = schema_gbnf(schema)
-        return self._grammars[key]
 
     def _response_format(self, schema: dict[str, Any]) -> dict[str, Any]:
         if self._format == "json_object":
